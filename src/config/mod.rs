@@ -1,0 +1,1 @@
+//! Reading a workflow file: the file as written.

@@ -1,0 +1,1 @@
+//! Diagnostics with file, line and column.

@@ -1,0 +1,19 @@
+//! flowrun: run one declarative image pipeline over many images, on every core, with results
+//! identical to scikit-image.
+//!
+//! A workflow file flows through four stages:
+//! `config` (the file as written) → `plan` (compiled, validated, per-image task graph) →
+//! `exec` (a rayon pool over images) → `sinks` (images and the results table, written atomically).
+//! `source`, `ops` and `metrics` hold the pure pixel code the plan calls.
+
+pub mod config;
+pub mod diag;
+pub mod exec;
+pub mod image;
+pub mod metrics;
+pub mod ops;
+pub mod plan;
+pub mod sinks;
+pub mod source;
+
+pub use image::Image;

@@ -1,0 +1,1 @@
+//! Compiling a workflow into a validated per-image plan.

@@ -1,0 +1,3 @@
+//! Where results go: encoded images and the results table, every file written atomically.
+pub mod atomic;
+pub mod encode;
