@@ -1,3 +1,42 @@
-//! Filter steps: one file per op, pure functions over [`crate::Image`].
+//! Filter steps: one file per op (params, the pure function and its tests); this file holds only
+//! the closed enum the plan dispatches on.
 pub mod boundary;
 pub mod gaussian;
+
+use crate::Image;
+
+/// A compiled, validated op.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    Gaussian(gaussian::Gaussian),
+}
+
+impl Op {
+    /// Applies the op to `img`, returning a new image.
+    pub fn apply(&self, img: &Image) -> Image {
+        match self {
+            Op::Gaussian(g) => g.apply(img),
+        }
+    }
+
+    /// The op's name as written in workflows.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Gaussian(_) => "gaussian",
+        }
+    }
+
+    /// Parameters for display (`plan`), e.g. `sigma=10 mode=nearest`.
+    pub fn describe(&self) -> String {
+        match self {
+            Op::Gaussian(g) => {
+                let sigma = if g.sigma[0] == g.sigma[1] {
+                    format!("{}", g.sigma[0])
+                } else {
+                    format!("[{}, {}]", g.sigma[0], g.sigma[1])
+                };
+                format!("sigma={sigma} mode={:?} truncate={}", g.mode, g.truncate).to_lowercase()
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Loading a workflow: read the file, parse it (format by extension, in [`super::syntax`]), apply
+//! `--set` overrides, and deserialize section by section so that every problem is reported at once.
+//! Tagged sections (`source.kind`, `steps[].op`, `metrics.*.op`) are dispatched here by hand on the
+//! positioned tree, so an error inside step 5 points at the key in step 5, not at `[[steps]]`.
+
+use super::de::{from_node, Sink};
+use super::overrides;
+use super::syntax::{parse, Entry, Format, Kind, Node};
+use super::types::*;
+use crate::diag::{suggest, Diag, Pos, Report};
+use indexmap::IndexMap;
+use std::path::{Path, PathBuf};
+
+/// A workflow as written (after overrides), with the positioned tree compile uses to point at
+/// values.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub workflow: Workflow,
+    pub tree: Node,
+    /// The file's path as given (relative paths in the workflow are not resolved against it).
+    pub path: PathBuf,
+    pub format: Format,
+    /// The file's stem: `{workflow}` in patterns and the default `name`.
+    pub stem: String,
+    /// The empty report for this file, ready for compile to add to.
+    pub report: Report,
+}
+
+const TOP_KEYS: &[&str] = &["name", "description", "source", "steps", "metrics", "output", "expect"];
+
+/// Reads and loads `path`.
+pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Report> {
+    let label = path.display().to_string();
+    let fail = |msg: String, hint: Option<String>| Report {
+        file: label.clone(),
+        overrides: overrides.to_vec(),
+        diags: vec![Diag::new(Pos::Unknown, msg).hint_opt(hint)],
+        ..Report::default()
+    };
+    let Some(format) = Format::from_path(path) else {
+        return Err(fail(
+            "cannot tell the workflow format from the file name".into(),
+            Some("name it `*.toml`, `*.yaml` or `*.yml`".into()),
+        ));
+    };
+    let src = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the workflow: {e}"), None))?;
+    let mut loaded = load_str(&src, format, &label, overrides)?;
+    loaded.path = path.to_path_buf();
+    loaded.stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if loaded.workflow.name.is_none() {
+        loaded.workflow.name = Some(loaded.stem.clone());
+    }
+    Ok(loaded)
+}
+
+/// Loads workflow text in `format`; `label` names it in messages.
+pub fn load_str(src: &str, format: Format, label: &str, overrides: &[String]) -> Result<Loaded, Report> {
+    let mut report = Report {
+        file: label.to_string(),
+        source: src.to_string(),
+        overrides: overrides.to_vec(),
+        diags: Vec::new(),
+    };
+    let mut tree = match parse(src, format) {
+        Ok(t) => t,
+        Err(diags) => {
+            diags.into_iter().for_each(|d| report.push(d));
+            return Err(report);
+        }
+    };
+    for d in overrides::apply(&mut tree, overrides) {
+        report.push(d);
+    }
+    let sink = Sink::default();
+    let workflow = build(&tree, &sink);
+    for d in sink.into_inner() {
+        report.push(d);
+    }
+    match workflow {
+        Some(workflow) if report.is_empty() => Ok(Loaded {
+            workflow,
+            tree,
+            path: PathBuf::from(label),
+            format,
+            stem: String::new(),
+            report,
+        }),
+        _ => {
+            if report.is_empty() {
+                report.push(Diag::new(Pos::Unknown, "the workflow could not be read"));
+            }
+            Err(report)
+        }
+    }
+}
+
+fn diag(sink: &Sink, d: Diag) {
+    sink.borrow_mut().push(d);
+}
+
+fn build(tree: &Node, sink: &Sink) -> Option<Workflow> {
+    let Kind::Map(entries) = &tree.kind else {
+        diag(sink, Diag::new(tree.pos, format!("a workflow must be a table of keys, got {}", tree.describe())));
+        return None;
+    };
+    for e in entries {
+        if !TOP_KEYS.contains(&e.key.as_str()) {
+            diag(
+                sink,
+                Diag::new(e.key_pos, format!("unknown top-level key `{}`", e.key)).with_hint(suggest(&e.key, TOP_KEYS)),
+            );
+        }
+    }
+    let name = tree.get("name").and_then(|e| from_node::<String>(&e.value, "`name`", sink));
+    let description = tree
+        .get("description")
+        .and_then(|e| from_node::<String>(&e.value, "`description`", sink));
+    let source = match tree.get("source") {
+        Some(e) => load_source(&e.value, sink),
+        None => {
+            diag(
+                sink,
+                Diag::new(tree.pos, "the workflow has no `source`")
+                    .with_hint("add a [source] table with `kind = \"noise\"` or `kind = \"glob\"`"),
+            );
+            None
+        }
+    };
+    let steps = match tree.get("steps") {
+        Some(e) => load_steps(&e.value, sink),
+        None => Some(Vec::new()),
+    };
+    let metrics = match tree.get("metrics") {
+        Some(e) => load_metrics(&e.value, sink),
+        None => Some(IndexMap::new()),
+    };
+    let output = match tree.get("output") {
+        Some(e) => from_node::<Output>(&e.value, "`output`", sink),
+        None => Some(Output::default()),
+    };
+    let expect = match tree.get("expect") {
+        Some(e) => load_expect(&e.value, sink),
+        None => Some(IndexMap::new()),
+    };
+    Some(Workflow {
+        name,
+        description,
+        source: source?,
+        steps: steps?,
+        metrics: metrics?,
+        output: output?,
+        expect: expect?,
+    })
+}
+
+/// The tag of a tagged table (`kind`, `op`) and the table without it.
+fn split_tag<'a>(node: &'a Node, tag: &str, what: &str, valid: &[&str], sink: &Sink) -> Option<(&'a str, Node)> {
+    let Kind::Map(entries) = &node.kind else {
+        diag(sink, Diag::new(node.pos, format!("{what} must be a table, got {}", node.describe())));
+        return None;
+    };
+    let Some(tag_entry) = entries.iter().find(|e| e.key == tag) else {
+        diag(
+            sink,
+            Diag::new(node.pos, format!("{what} has no `{tag}`")).with_hint(format!(
+                "add `{tag} = \"…\"`; {}",
+                suggest("", valid)
+            )),
+        );
+        return None;
+    };
+    let Some(value) = tag_entry.value.as_str() else {
+        diag(
+            sink,
+            Diag::new(tag_entry.value.pos, format!("`{tag}` must be a string, got {}", tag_entry.value.describe()))
+                .with_hint(suggest("", valid)),
+        );
+        return None;
+    };
+    if !valid.contains(&value) {
+        diag(
+            sink,
+            Diag::new(tag_entry.value.pos, format!("unknown {tag} `{value}` in {what}")).with_hint(suggest(value, valid)),
+        );
+        return None;
+    }
+    let rest: Vec<Entry> = entries.iter().filter(|e| e.key != tag).cloned().collect();
+    Some((value, Node::new(node.pos, Kind::Map(rest))))
+}
+
+fn load_source(node: &Node, sink: &Sink) -> Option<Source> {
+    let (kind, params) = split_tag(node, "kind", "`source`", &["noise", "glob"], sink)?;
+    match kind {
+        "noise" => from_node(&params, "`source` (noise)", sink).map(Source::Noise),
+        _ => from_node(&params, "`source` (glob)", sink).map(Source::Glob),
+    }
+}
+
+fn load_steps(node: &Node, sink: &Sink) -> Option<Vec<Step>> {
+    let Kind::Seq(items) = &node.kind else {
+        diag(
+            sink,
+            Diag::new(node.pos, format!("`steps` must be a list of tables, got {}", node.describe()))
+                .with_hint("in TOML write each step as a [[steps]] table"),
+        );
+        return None;
+    };
+    let mut steps = Some(Vec::with_capacity(items.len()));
+    for (i, item) in items.iter().enumerate() {
+        let label = match item.get("name").and_then(|e| e.value.as_str()) {
+            Some(n) => format!("step {} `{n}`", i + 1),
+            None => format!("step {}", i + 1),
+        };
+        let step = split_tag(item, "op", &label, Step::OPS, sink).and_then(|(op, params)| {
+            let what = format!("{label} ({op})");
+            match op {
+                "gaussian" => from_node(&params, &what, sink).map(Step::Gaussian),
+                _ => None,
+            }
+        });
+        match (step, steps.as_mut()) {
+            (Some(s), Some(v)) => v.push(s),
+            _ => steps = None,
+        }
+    }
+    steps
+}
+
+fn load_metrics(node: &Node, sink: &Sink) -> Option<IndexMap<String, Metric>> {
+    let Kind::Map(entries) = &node.kind else {
+        diag(sink, Diag::new(node.pos, format!("`metrics` must be a table, got {}", node.describe())));
+        return None;
+    };
+    let mut out = Some(IndexMap::new());
+    for e in entries {
+        let what = format!("metric `{}`", e.key);
+        let metric = split_tag(&e.value, "op", &what, Metric::OPS, sink).and_then(|(op, params)| {
+            let on: MetricOn = from_node(&params, &format!("{what} ({op})"), sink)?;
+            Metric::from_op(op, on)
+        });
+        match (metric, out.as_mut()) {
+            (Some(m), Some(map)) => {
+                map.insert(e.key.clone(), m);
+            }
+            _ => out = None,
+        }
+    }
+    out
+}
+
+fn load_expect(node: &Node, sink: &Sink) -> Option<IndexMap<String, Expectation>> {
+    let Kind::Map(entries) = &node.kind else {
+        diag(sink, Diag::new(node.pos, format!("`expect` must be a table, got {}", node.describe())));
+        return None;
+    };
+    let mut out = Some(IndexMap::new());
+    for e in entries {
+        let what = format!("`expect.{}`", e.key);
+        let value = match (&e.value.kind, e.key.as_str()) {
+            (_, "ok" | "failed") => from_node::<u64>(&e.value, &what, sink).map(Expectation::Count),
+            (Kind::Map(_), _) => from_node::<Bounds>(&e.value, &what, sink).map(Expectation::Bounds),
+            _ => {
+                diag(
+                    sink,
+                    Diag::new(e.value.pos, format!("{what} must be a table {{ min, max }}, got {}", e.value.describe()))
+                        .with_hint(format!("e.g. [expect.{}] max = 1e-3", e.key)),
+                );
+                None
+            }
+        };
+        match (value, out.as_mut()) {
+            (Some(v), Some(map)) => {
+                map.insert(e.key.clone(), v);
+            }
+            _ => out = None,
+        }
+    }
+    out
+}
