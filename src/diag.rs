@@ -87,7 +87,10 @@ impl Report {
             Pos::File { line, col } => format!("{}:{line}:{col}", self.file),
             Pos::Set(i) => format!(
                 "--set {}",
-                self.overrides.get(i as usize).map(String::as_str).unwrap_or("?")
+                self.overrides
+                    .get(i as usize)
+                    .map(String::as_str)
+                    .unwrap_or("?")
             ),
             Pos::Unknown => self.file.clone(),
         }
@@ -129,10 +132,18 @@ impl Report {
 }
 
 /// "did you mean `x`?" for the closest of `candidates` to `word`, if one is close enough.
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
     let mut best: Option<(f64, &str)> = None;
+    let w = word.to_lowercase();
     for c in candidates {
-        let score = strsim::jaro_winkler(&word.to_lowercase(), &c.to_lowercase());
+        let lc = c.to_lowercase();
+        let mut score = strsim::jaro_winkler(&w, &lc);
+        if w.chars().count() >= 3 && strsim::damerau_levenshtein(&w, &lc) <= 2 {
+            score = score.max(0.81);
+        }
         if score > 0.8 && best.is_none_or(|(s, _)| score > s) {
             best = Some((score, c));
         }
@@ -172,7 +183,8 @@ mod tests {
             file: "w.toml".into(),
             source: "a = 1\nsigmaa = 2\n".into(),
             overrides: vec![],
-            diags: vec![Diag::new(Pos::file(2, 1), "unknown key `sigmaa`").with_hint("did you mean `sigma`?")],
+            diags: vec![Diag::new(Pos::file(2, 1), "unknown key `sigmaa`")
+                .with_hint("did you mean `sigma`?")],
         };
         assert_eq!(
             r.render(),

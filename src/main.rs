@@ -1,1 +1,194 @@
-fn main() {}
+//! The `flowrun` binary: parse the command line, load and compile the workflow, run it, report.
+
+mod cli;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command, LogFormat, Progress};
+use flowrun::config::{load_file, schema_json};
+use flowrun::exec::{run, RunOptions, Summary};
+use flowrun::plan::{compile, graph, Plan};
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.global);
+    let code = match cli.command {
+        Some(Command::Run(args)) => cmd_run(&args, &cli.global),
+        None => match cli.run.file {
+            Some(_) => cmd_run(&cli.run, &cli.global),
+            None => {
+                let _ = Cli::command().print_help();
+                2
+            }
+        },
+        Some(Command::Check(args)) => cmd_check(&args.file, &args.set, &cli.global),
+        Some(Command::Plan(args)) => cmd_plan(&args),
+        Some(Command::Schema) => {
+            print!("{}", schema_json());
+            0
+        }
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "flowrun",
+                &mut std::io::stdout(),
+            );
+            0
+        }
+    };
+    ExitCode::from(code as u8)
+}
+
+fn init_logging(g: &cli::GlobalArgs) {
+    use tracing_subscriber::EnvFilter;
+    let level = match (g.quiet, g.verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn",
+        (_, 1) => "info",
+        (_, 2) => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_env("FLOWRUN_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(format!("flowrun={level}")));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = match g.log_format {
+        LogFormat::Text => builder.with_target(false).try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+/// Loads and compiles, printing every problem (exit 2) on failure.
+fn build(file: &Path, set: &[String]) -> Result<Plan, u8> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let loaded = load_file(file, set).map_err(|r| {
+        eprint!("{}", r.render());
+        2u8
+    })?;
+    compile(&loaded, &cwd).map_err(|r| {
+        eprint!("{}", r.render());
+        2u8
+    })
+}
+
+fn cmd_check(file: &Path, set: &[String], g: &cli::GlobalArgs) -> i32 {
+    match build(file, set) {
+        Ok(plan) => {
+            if !g.quiet {
+                println!(
+                    "{}: ok — workflow `{}`: {} images, {} steps, {} metrics, {} outputs per image",
+                    file.display(),
+                    plan.name,
+                    plan.jobs.len(),
+                    plan.steps.len(),
+                    plan.metrics.len(),
+                    plan.writers.len()
+                );
+            }
+            0
+        }
+        Err(c) => c.into(),
+    }
+}
+
+fn cmd_plan(args: &cli::PlanArgs) -> i32 {
+    let plan = match build(&args.file, &args.set) {
+        Ok(p) => p,
+        Err(c) => return c.into(),
+    };
+    let positions = match &args.only {
+        Some(o) => match cli::parse_only(o, plan.jobs.len()) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: --only {e}");
+                return 2;
+            }
+        },
+        None => (0..plan.jobs.len().min(3)).collect(),
+    };
+    print!("{}", graph::render(&plan, &positions, args.format));
+    0
+}
+
+fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs) -> i32 {
+    let Some(file) = &args.file else {
+        eprintln!("error: no workflow file given");
+        return 2;
+    };
+    let plan = match build(file, &args.set) {
+        Ok(p) => p,
+        Err(c) => return c.into(),
+    };
+    let only = match &args.only {
+        Some(o) => match cli::parse_only(o, plan.jobs.len()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("error: --only {e}");
+                return 2;
+            }
+        },
+        None => None,
+    };
+    let progress = match args.progress {
+        Progress::Always => true,
+        Progress::Never => false,
+        Progress::Auto => !g.quiet && std::io::stderr().is_terminal(),
+    };
+    let opts = RunOptions {
+        jobs: args.jobs.map_or(0, usize::from),
+        only,
+        progress,
+    };
+    match run(&plan, &opts) {
+        Ok(summary) => {
+            report(&plan, &summary, g.quiet);
+            summary.exit_code()
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
+}
+
+fn report(plan: &Plan, s: &Summary, quiet: bool) {
+    const SHOWN: usize = 20;
+    for (index, input, error) in s.failures.iter().take(SHOWN) {
+        eprintln!("failed: image {index} ({input}): {error}");
+    }
+    if s.failures.len() > SHOWN {
+        eprintln!(
+            "… and {} more failed images (see the results table)",
+            s.failures.len() - SHOWN
+        );
+    }
+    for e in s.expectations.iter().take(SHOWN) {
+        eprintln!("expectation failed: {e}");
+    }
+    if s.expectations.len() > SHOWN {
+        eprintln!(
+            "… and {} more failed expectations",
+            s.expectations.len() - SHOWN
+        );
+    }
+    if !quiet {
+        let n = s.ok + s.failed;
+        let secs = s.elapsed.as_secs_f64();
+        let results = plan
+            .results
+            .as_ref()
+            .map(|r| format!("; results in {}", r.path.display()))
+            .unwrap_or_default();
+        println!(
+            "{}: {n} images, {} ok, {} failed in {secs:.3} s ({:.1} images/s){results}",
+            plan.name,
+            s.ok,
+            s.failed,
+            n as f64 / secs.max(1e-9)
+        );
+    }
+}

@@ -5,7 +5,7 @@
 //! derive raises itself (a missing field) are given the position of the enclosing table.
 
 use super::syntax::{Entry, Kind, Node};
-use crate::diag::{did_you_mean, suggest, Diag, Pos};
+use crate::diag::{suggest, Diag, Pos};
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use std::cell::RefCell;
 use std::fmt;
@@ -53,11 +53,17 @@ impl Error {
 }
 
 /// Deserializes `T` from `node`; every problem goes to `sink`. `what` names the section in
-/// messages (e.g. "step `blur` (gaussian)"). Returns `None` if the section could not be built.
+/// messages (e.g. "step `blur` (gaussian)"). Returns `None` if the section could not be built; a
+/// section with reported problems may still come back, with placeholders where values were bad
+/// (so later checks still run; the problems are in the sink).
 pub fn from_node<'de, T: de::Deserialize<'de>>(node: &Node, what: &str, sink: &Sink) -> Option<T> {
-    let before = sink.borrow().len();
-    match T::deserialize(NodeDe { node, what, sink }) {
-        Ok(v) => (sink.borrow().len() == before).then_some(v),
+    match T::deserialize(NodeDe {
+        node,
+        what,
+        sink,
+        key: None,
+    }) {
+        Ok(v) => Some(v),
         Err(e) => {
             if !e.reported {
                 let msg = humanize(&e.message, what);
@@ -84,6 +90,8 @@ struct NodeDe<'a> {
     node: &'a Node,
     what: &'a str,
     sink: &'a Sink,
+    /// The key this value belongs to, for messages.
+    key: Option<&'a str>,
 }
 
 impl<'a> NodeDe<'a> {
@@ -96,15 +104,28 @@ impl<'a> NodeDe<'a> {
     fn mismatch(&self, expected: &str) -> Diag {
         Diag::new(
             self.node.pos,
-            format!("expected {expected}, got {}", self.node.describe()),
+            format!(
+                "{} must be {expected}, got {}",
+                self.subject(),
+                self.node.describe()
+            ),
         )
     }
 
-    fn child(&self, node: &'a Node) -> NodeDe<'a> {
+    /// "`sigma` in step 1 (gaussian)", or the section alone.
+    fn subject(&self) -> String {
+        match self.key {
+            Some(k) => format!("`{k}` in {}", self.what),
+            None => self.what.to_string(),
+        }
+    }
+
+    fn child(&self, node: &'a Node, key: Option<&'a str>) -> NodeDe<'a> {
         NodeDe {
             node,
             what: self.what,
             sink: self.sink,
+            key: key.or(self.key),
         }
     }
 }
@@ -165,9 +186,24 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
     }
 
     number!(deserialize_u8, visit_u8, u8, "a whole number from 0 to 255");
-    number!(deserialize_u16, visit_u16, u16, "a whole number from 0 to 65535");
-    number!(deserialize_u32, visit_u32, u32, "a whole number from 0 to 4294967295");
-    number!(deserialize_u64, visit_u64, u64, "a non-negative whole number");
+    number!(
+        deserialize_u16,
+        visit_u16,
+        u16,
+        "a whole number from 0 to 65535"
+    );
+    number!(
+        deserialize_u32,
+        visit_u32,
+        u32,
+        "a whole number from 0 to 4294967295"
+    );
+    number!(
+        deserialize_u64,
+        visit_u64,
+        u64,
+        "a non-negative whole number"
+    );
     number!(deserialize_i8, visit_i8, i8, "a whole number");
     number!(deserialize_i16, visit_i16, i16, "a whole number");
     number!(deserialize_i32, visit_i32, i32, "a whole number");
@@ -266,8 +302,11 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                 known.push(e);
             } else {
                 self.sink.borrow_mut().push(
-                    Diag::new(e.key_pos, format!("unknown key `{}` in {}", e.key, self.what))
-                        .with_hint(suggest(&e.key, fields)),
+                    Diag::new(
+                        e.key_pos,
+                        format!("unknown key `{}` in {}", e.key, self.what),
+                    )
+                    .with_hint(suggest(&e.key, fields)),
                 );
             }
         }
@@ -294,7 +333,11 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
             Kind::Str(s) => {
                 let hint = suggest(s, variants);
                 self.sink.borrow_mut().push(
-                    Diag::new(self.node.pos, format!("unknown value {s:?}")).with_hint(hint),
+                    Diag::new(
+                        self.node.pos,
+                        format!("unknown value {s:?} for {}", self.subject()),
+                    )
+                    .with_hint(hint),
                 );
                 match variants.first() {
                     Some(v) => visitor.visit_enum((*v).into_deserializer()),
@@ -344,10 +387,13 @@ struct SeqDe<'a, I> {
 
 impl<'de, 'a, I: Iterator<Item = &'a Node>> de::SeqAccess<'de> for SeqDe<'a, I> {
     type Error = Error;
-    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+    fn next_element_seed<T: DeserializeSeed<'de>>(
+        &mut self,
+        seed: T,
+    ) -> Result<Option<T::Value>, Error> {
         match self.items.next() {
             Some(n) => seed
-                .deserialize(self.parent.child(n))
+                .deserialize(self.parent.child(n, None))
                 .map(Some)
                 .map_err(|e| e.at(n.pos)),
             None => Ok(None),
@@ -357,30 +403,52 @@ impl<'de, 'a, I: Iterator<Item = &'a Node>> de::SeqAccess<'de> for SeqDe<'a, I> 
 
 struct MapDe<'a> {
     entries: std::vec::IntoIter<&'a Entry>,
-    value: Option<&'a Node>,
+    value: Option<&'a Entry>,
     parent: NodeDe<'a>,
 }
 
 impl<'de, 'a> de::MapAccess<'de> for MapDe<'a> {
     type Error = Error;
-    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+    fn next_key_seed<K: DeserializeSeed<'de>>(
+        &mut self,
+        seed: K,
+    ) -> Result<Option<K::Value>, Error> {
         match self.entries.next() {
             Some(e) => {
-                self.value = Some(&e.value);
+                self.value = Some(e);
                 seed.deserialize(e.key.as_str().into_deserializer())
                     .map(Some)
-                    .map_err(|err: de::value::Error| <Error as de::Error>::custom(err).at(e.key_pos))
+                    .map_err(|err: de::value::Error| {
+                        <Error as de::Error>::custom(err).at(e.key_pos)
+                    })
             }
             None => Ok(None),
         }
     }
     fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
-        let node = self.value.take().ok_or_else(|| <Error as de::Error>::custom("value without a key"))?;
-        seed.deserialize(self.parent.child(node)).map_err(|e| e.at(node.pos))
+        let entry = self
+            .value
+            .take()
+            .ok_or_else(|| <Error as de::Error>::custom("value without a key"))?;
+        let child = self.parent.child(&entry.value, Some(&entry.key));
+        let subject = child.subject();
+        seed.deserialize(child).map_err(|e| {
+            if e.reported || e.pos.is_some() {
+                return e.at(entry.value.pos);
+            }
+            // An error raised by a Deserialize impl (an untagged enum's `expecting`, a length):
+            // report it here, where the key and the value are known.
+            let m = &e.message;
+            let msg = if m.starts_with("a ") || m.starts_with("one of") {
+                format!("{subject} must be {m}, got {}", entry.value.describe())
+            } else {
+                format!("{subject}: {m}")
+            };
+            self.parent
+                .sink
+                .borrow_mut()
+                .push(Diag::new(entry.value.pos, msg));
+            Error::reported()
+        })
     }
-}
-
-/// "did you mean" for a name among `candidates`, re-exported for the loader.
-pub fn hint_for(word: &str, candidates: &[&str]) -> Option<String> {
-    did_you_mean(word, candidates.iter().copied())
 }

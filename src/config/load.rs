@@ -11,11 +11,41 @@ use crate::diag::{suggest, Diag, Pos, Report};
 use indexmap::IndexMap;
 use std::path::{Path, PathBuf};
 
-/// A workflow as written (after overrides), with the positioned tree compile uses to point at
-/// values.
+/// A workflow as written (after overrides), possibly incomplete where sections had problems, so
+/// that compile can still check everything else and report every problem at once.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Draft {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub source: Option<Source>,
+    /// Each step that could be read, with its position in the file's `steps` list.
+    pub steps: Vec<(usize, Step)>,
+    pub metrics: IndexMap<String, Metric>,
+    pub output: Output,
+    pub expect: IndexMap<String, Expectation>,
+}
+
+impl Draft {
+    /// The complete workflow, if every section could be read.
+    pub fn workflow(&self, steps_in_file: usize) -> Option<Workflow> {
+        (self.steps.len() == steps_in_file).then_some(())?;
+        Some(Workflow {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            source: self.source.clone()?,
+            steps: self.steps.iter().map(|(_, s)| s.clone()).collect(),
+            metrics: self.metrics.clone(),
+            output: self.output.clone(),
+            expect: self.expect.clone(),
+        })
+    }
+}
+
+/// A loaded workflow: the draft, the positioned tree compile uses to point at values, and the
+/// problems found so far (compile adds its own and fails if there are any).
 #[derive(Clone, Debug)]
 pub struct Loaded {
-    pub workflow: Workflow,
+    pub draft: Draft,
     pub tree: Node,
     /// The file's path as given (relative paths in the workflow are not resolved against it).
     pub path: PathBuf,
@@ -26,7 +56,15 @@ pub struct Loaded {
     pub report: Report,
 }
 
-const TOP_KEYS: &[&str] = &["name", "description", "source", "steps", "metrics", "output", "expect"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "source",
+    "steps",
+    "metrics",
+    "output",
+    "expect",
+];
 
 /// Reads and loads `path`.
 pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Report> {
@@ -43,21 +81,25 @@ pub fn load_file(path: &Path, overrides: &[String]) -> Result<Loaded, Report> {
             Some("name it `*.toml`, `*.yaml` or `*.yml`".into()),
         ));
     };
-    let src = std::fs::read_to_string(path).map_err(|e| fail(format!("cannot read the workflow: {e}"), None))?;
+    let src = std::fs::read_to_string(path)
+        .map_err(|e| fail(format!("cannot read the workflow: {e}"), None))?;
     let mut loaded = load_str(&src, format, &label, overrides)?;
     loaded.path = path.to_path_buf();
     loaded.stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if loaded.workflow.name.is_none() {
-        loaded.workflow.name = Some(loaded.stem.clone());
-    }
     Ok(loaded)
 }
 
-/// Loads workflow text in `format`; `label` names it in messages.
-pub fn load_str(src: &str, format: Format, label: &str, overrides: &[String]) -> Result<Loaded, Report> {
+/// Loads workflow text in `format`; `label` names it in messages. Fails only when the text cannot
+/// be parsed at all; other problems travel in [`Loaded::report`].
+pub fn load_str(
+    src: &str,
+    format: Format,
+    label: &str,
+    overrides: &[String],
+) -> Result<Loaded, Report> {
     let mut report = Report {
         file: label.to_string(),
         source: src.to_string(),
@@ -75,46 +117,54 @@ pub fn load_str(src: &str, format: Format, label: &str, overrides: &[String]) ->
         report.push(d);
     }
     let sink = Sink::default();
-    let workflow = build(&tree, &sink);
+    let draft = build(&tree, &sink);
     for d in sink.into_inner() {
         report.push(d);
     }
-    match workflow {
-        Some(workflow) if report.is_empty() => Ok(Loaded {
-            workflow,
-            tree,
-            path: PathBuf::from(label),
-            format,
-            stem: String::new(),
-            report,
-        }),
-        _ => {
-            if report.is_empty() {
-                report.push(Diag::new(Pos::Unknown, "the workflow could not be read"));
-            }
-            Err(report)
-        }
-    }
+    let stem = Path::new(label)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(Loaded {
+        draft,
+        tree,
+        path: PathBuf::from(label),
+        format,
+        stem,
+        report,
+    })
 }
 
 fn diag(sink: &Sink, d: Diag) {
     sink.borrow_mut().push(d);
 }
 
-fn build(tree: &Node, sink: &Sink) -> Option<Workflow> {
+fn build(tree: &Node, sink: &Sink) -> Draft {
     let Kind::Map(entries) = &tree.kind else {
-        diag(sink, Diag::new(tree.pos, format!("a workflow must be a table of keys, got {}", tree.describe())));
-        return None;
+        diag(
+            sink,
+            Diag::new(
+                tree.pos,
+                format!(
+                    "a workflow must be a table of keys, got {}",
+                    tree.describe()
+                ),
+            ),
+        );
+        return Draft::default();
     };
     for e in entries {
         if !TOP_KEYS.contains(&e.key.as_str()) {
             diag(
                 sink,
-                Diag::new(e.key_pos, format!("unknown top-level key `{}`", e.key)).with_hint(suggest(&e.key, TOP_KEYS)),
+                Diag::new(e.key_pos, format!("unknown top-level key `{}`", e.key))
+                    .with_hint(suggest(&e.key, TOP_KEYS)),
             );
         }
     }
-    let name = tree.get("name").and_then(|e| from_node::<String>(&e.value, "`name`", sink));
+    let name = tree
+        .get("name")
+        .and_then(|e| from_node::<String>(&e.value, "`name`", sink));
     let description = tree
         .get("description")
         .and_then(|e| from_node::<String>(&e.value, "`description`", sink));
@@ -129,61 +179,77 @@ fn build(tree: &Node, sink: &Sink) -> Option<Workflow> {
             None
         }
     };
-    let steps = match tree.get("steps") {
-        Some(e) => load_steps(&e.value, sink),
-        None => Some(Vec::new()),
-    };
-    let metrics = match tree.get("metrics") {
-        Some(e) => load_metrics(&e.value, sink),
-        None => Some(IndexMap::new()),
-    };
-    let output = match tree.get("output") {
-        Some(e) => from_node::<Output>(&e.value, "`output`", sink),
-        None => Some(Output::default()),
-    };
-    let expect = match tree.get("expect") {
-        Some(e) => load_expect(&e.value, sink),
-        None => Some(IndexMap::new()),
-    };
-    Some(Workflow {
+    Draft {
         name,
         description,
-        source: source?,
-        steps: steps?,
-        metrics: metrics?,
-        output: output?,
-        expect: expect?,
-    })
+        source,
+        steps: tree
+            .get("steps")
+            .map(|e| load_steps(&e.value, sink))
+            .unwrap_or_default(),
+        metrics: tree
+            .get("metrics")
+            .map(|e| load_metrics(&e.value, sink))
+            .unwrap_or_default(),
+        output: tree
+            .get("output")
+            .and_then(|e| from_node::<Output>(&e.value, "`output`", sink))
+            .unwrap_or_default(),
+        expect: tree
+            .get("expect")
+            .map(|e| load_expect(&e.value, sink))
+            .unwrap_or_default(),
+    }
 }
 
 /// The tag of a tagged table (`kind`, `op`) and the table without it.
-fn split_tag<'a>(node: &'a Node, tag: &str, what: &str, valid: &[&str], sink: &Sink) -> Option<(&'a str, Node)> {
+fn split_tag<'a>(
+    node: &'a Node,
+    tag: &str,
+    what: &str,
+    valid: &[&str],
+    sink: &Sink,
+) -> Option<(&'a str, Node)> {
     let Kind::Map(entries) = &node.kind else {
-        diag(sink, Diag::new(node.pos, format!("{what} must be a table, got {}", node.describe())));
+        diag(
+            sink,
+            Diag::new(
+                node.pos,
+                format!("{what} must be a table, got {}", node.describe()),
+            ),
+        );
         return None;
     };
     let Some(tag_entry) = entries.iter().find(|e| e.key == tag) else {
         diag(
             sink,
-            Diag::new(node.pos, format!("{what} has no `{tag}`")).with_hint(format!(
-                "add `{tag} = \"…\"`; {}",
-                suggest("", valid)
-            )),
+            Diag::new(node.pos, format!("{what} has no `{tag}`"))
+                .with_hint(format!("add `{tag} = \"…\"`; {}", suggest("", valid))),
         );
         return None;
     };
     let Some(value) = tag_entry.value.as_str() else {
         diag(
             sink,
-            Diag::new(tag_entry.value.pos, format!("`{tag}` must be a string, got {}", tag_entry.value.describe()))
-                .with_hint(suggest("", valid)),
+            Diag::new(
+                tag_entry.value.pos,
+                format!(
+                    "`{tag}` must be a string, got {}",
+                    tag_entry.value.describe()
+                ),
+            )
+            .with_hint(suggest("", valid)),
         );
         return None;
     };
     if !valid.contains(&value) {
         diag(
             sink,
-            Diag::new(tag_entry.value.pos, format!("unknown {tag} `{value}` in {what}")).with_hint(suggest(value, valid)),
+            Diag::new(
+                tag_entry.value.pos,
+                format!("unknown {tag} `{value}` in {what}"),
+            )
+            .with_hint(suggest(value, valid)),
         );
         return None;
     }
@@ -199,16 +265,19 @@ fn load_source(node: &Node, sink: &Sink) -> Option<Source> {
     }
 }
 
-fn load_steps(node: &Node, sink: &Sink) -> Option<Vec<Step>> {
+fn load_steps(node: &Node, sink: &Sink) -> Vec<(usize, Step)> {
     let Kind::Seq(items) = &node.kind else {
         diag(
             sink,
-            Diag::new(node.pos, format!("`steps` must be a list of tables, got {}", node.describe()))
-                .with_hint("in TOML write each step as a [[steps]] table"),
+            Diag::new(
+                node.pos,
+                format!("`steps` must be a list of tables, got {}", node.describe()),
+            )
+            .with_hint("in TOML write each step as a [[steps]] table"),
         );
-        return None;
+        return Vec::new();
     };
-    let mut steps = Some(Vec::with_capacity(items.len()));
+    let mut steps = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let label = match item.get("name").and_then(|e| e.value.as_str()) {
             Some(n) => format!("step {} `{n}`", i + 1),
@@ -221,61 +290,75 @@ fn load_steps(node: &Node, sink: &Sink) -> Option<Vec<Step>> {
                 _ => None,
             }
         });
-        match (step, steps.as_mut()) {
-            (Some(s), Some(v)) => v.push(s),
-            _ => steps = None,
+        if let Some(s) = step {
+            steps.push((i, s));
         }
     }
     steps
 }
 
-fn load_metrics(node: &Node, sink: &Sink) -> Option<IndexMap<String, Metric>> {
+fn load_metrics(node: &Node, sink: &Sink) -> IndexMap<String, Metric> {
     let Kind::Map(entries) = &node.kind else {
-        diag(sink, Diag::new(node.pos, format!("`metrics` must be a table, got {}", node.describe())));
-        return None;
+        diag(
+            sink,
+            Diag::new(
+                node.pos,
+                format!("`metrics` must be a table, got {}", node.describe()),
+            ),
+        );
+        return IndexMap::new();
     };
-    let mut out = Some(IndexMap::new());
+    let mut out = IndexMap::new();
     for e in entries {
         let what = format!("metric `{}`", e.key);
-        let metric = split_tag(&e.value, "op", &what, Metric::OPS, sink).and_then(|(op, params)| {
-            let on: MetricOn = from_node(&params, &format!("{what} ({op})"), sink)?;
-            Metric::from_op(op, on)
-        });
-        match (metric, out.as_mut()) {
-            (Some(m), Some(map)) => {
-                map.insert(e.key.clone(), m);
-            }
-            _ => out = None,
+        let metric =
+            split_tag(&e.value, "op", &what, Metric::OPS, sink).and_then(|(op, params)| {
+                let on: MetricOn = from_node(&params, &format!("{what} ({op})"), sink)?;
+                Metric::from_op(op, on)
+            });
+        if let Some(m) = metric {
+            out.insert(e.key.clone(), m);
         }
     }
     out
 }
 
-fn load_expect(node: &Node, sink: &Sink) -> Option<IndexMap<String, Expectation>> {
+fn load_expect(node: &Node, sink: &Sink) -> IndexMap<String, Expectation> {
     let Kind::Map(entries) = &node.kind else {
-        diag(sink, Diag::new(node.pos, format!("`expect` must be a table, got {}", node.describe())));
-        return None;
+        diag(
+            sink,
+            Diag::new(
+                node.pos,
+                format!("`expect` must be a table, got {}", node.describe()),
+            ),
+        );
+        return IndexMap::new();
     };
-    let mut out = Some(IndexMap::new());
+    let mut out = IndexMap::new();
     for e in entries {
         let what = format!("`expect.{}`", e.key);
         let value = match (&e.value.kind, e.key.as_str()) {
             (_, "ok" | "failed") => from_node::<u64>(&e.value, &what, sink).map(Expectation::Count),
-            (Kind::Map(_), _) => from_node::<Bounds>(&e.value, &what, sink).map(Expectation::Bounds),
+            (Kind::Map(_), _) => {
+                from_node::<Bounds>(&e.value, &what, sink).map(Expectation::Bounds)
+            }
             _ => {
                 diag(
                     sink,
-                    Diag::new(e.value.pos, format!("{what} must be a table {{ min, max }}, got {}", e.value.describe()))
-                        .with_hint(format!("e.g. [expect.{}] max = 1e-3", e.key)),
+                    Diag::new(
+                        e.value.pos,
+                        format!(
+                            "{what} must be a table {{ min, max }}, got {}",
+                            e.value.describe()
+                        ),
+                    )
+                    .with_hint(format!("e.g. [expect.{}] max = 1e-3", e.key)),
                 );
                 None
             }
         };
-        match (value, out.as_mut()) {
-            (Some(v), Some(map)) => {
-                map.insert(e.key.clone(), v);
-            }
-            _ => out = None,
+        if let Some(v) = value {
+            out.insert(e.key.clone(), v);
         }
     }
     out

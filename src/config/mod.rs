@@ -8,6 +8,14 @@ pub mod overrides;
 pub mod syntax;
 pub mod types;
 
-pub use load::{load_file, load_str, Loaded};
+pub use load::{load_file, load_str, Draft, Loaded};
 pub use syntax::Format;
 pub use types::*;
+
+/// The workflow JSON Schema (draft 2020-12), generated from the config types.
+pub fn schema_json() -> String {
+    let schema = schemars::schema_for!(types::Workflow);
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}

@@ -19,7 +19,10 @@ pub fn apply(tree: &mut Node, overrides: &[String]) -> Vec<Diag> {
         };
         let key = key.trim();
         if key.is_empty() || key.split('.').any(str::is_empty) {
-            diags.push(Diag::new(pos, format!("invalid key `{key}`")).with_hint("a dotted path such as `steps.blur.sigma`"));
+            diags.push(
+                Diag::new(pos, format!("invalid key `{key}`"))
+                    .with_hint("a dotted path such as `steps.blur.sigma`"),
+            );
             continue;
         }
         let value = parse_value(raw, pos);
@@ -83,7 +86,12 @@ fn set(node: &mut Node, path: &[&str], value: Node, pos: Pos) -> Result<(), Stri
         Kind::Seq(items) => {
             let idx = match first.parse::<usize>() {
                 Ok(i) if i < items.len() => i,
-                Ok(i) => return Err(format!("index {i} is out of range: the list has {} items", items.len())),
+                Ok(i) => {
+                    return Err(format!(
+                        "index {i} is out of range: the list has {} items",
+                        items.len()
+                    ))
+                }
                 Err(_) => find_named(items, first)?,
             };
             if rest.is_empty() {
@@ -97,8 +105,8 @@ fn set(node: &mut Node, path: &[&str], value: Node, pos: Pos) -> Result<(), Stri
     }
 }
 
-/// The list item whose step name (explicit, or the default made from `op`) is `name`.
-fn find_named(items: &[Node], name: &str) -> Result<usize, String> {
+/// The names of the steps in a `steps` list as written (explicit, or the default made from `op`).
+pub fn tree_step_names(items: &[Node]) -> Vec<String> {
     let pairs: Vec<(Option<&str>, &str)> = items
         .iter()
         .map(|n| {
@@ -108,10 +116,18 @@ fn find_named(items: &[Node], name: &str) -> Result<usize, String> {
             )
         })
         .collect();
-    let names = step_names(&pairs);
+    step_names(&pairs)
+}
+
+/// The list item whose step name is `name`.
+fn find_named(items: &[Node], name: &str) -> Result<usize, String> {
+    let names = tree_step_names(items);
     names.iter().position(|n| n == name).ok_or_else(|| {
         let known: Vec<&str> = names.iter().map(String::as_str).collect();
-        format!("no step named `{name}`; {}", crate::diag::suggest(name, &known))
+        format!(
+            "no step named `{name}`; {}",
+            crate::diag::suggest(name, &known)
+        )
     })
 }
 
@@ -144,11 +160,19 @@ mod tests {
         let src = &t.get("source").unwrap().value;
         assert_eq!(src.get("count").unwrap().value.kind, Kind::Int(5));
         assert_eq!(src.get("shape").unwrap().value.pos, Pos::Set(3));
-        let Kind::Seq(steps) = &t.get("steps").unwrap().value.kind else { panic!() };
+        let Kind::Seq(steps) = &t.get("steps").unwrap().value.kind else {
+            panic!()
+        };
         assert_eq!(steps[0].get("sigma").unwrap().value.kind, Kind::Float(2.5));
-        assert_eq!(steps[1].get("mode").unwrap().value.kind, Kind::Str("reflect".into()));
+        assert_eq!(
+            steps[1].get("mode").unwrap().value.kind,
+            Kind::Str("reflect".into())
+        );
         let out = &t.get("output").unwrap().value;
-        assert_eq!(out.get("images").unwrap().value.kind, Kind::Str("out/x_{index:02}.bmp".into()));
+        assert_eq!(
+            out.get("images").unwrap().value.kind,
+            Kind::Str("out/x_{index:02}.bmp".into())
+        );
     }
 
     #[test]
@@ -156,7 +180,10 @@ mod tests {
         let mut t = tree();
         let d = apply(&mut t, &["steps.blurr.sigma=2".into(), "nokey".into()]);
         assert_eq!(d[0].pos, Pos::Set(0));
-        assert_eq!(d[0].message, "no step named `blurr`; did you mean `blur`? (valid: `blur`, `gaussian`)");
+        assert_eq!(
+            d[0].message,
+            "no step named `blurr`; did you mean `blur`? (valid: `blur`, `gaussian`)"
+        );
         assert_eq!(d[1].message, "expected KEY=VALUE");
     }
 }

@@ -154,7 +154,10 @@ fn toml_table(table: &toml::de::DeTable<'_>, index: &LineIndex) -> Result<Kind, 
     Ok(Kind::Map(entries))
 }
 
-fn toml_value(v: &toml::Spanned<toml::de::DeValue<'_>>, index: &LineIndex) -> Result<Node, Vec<Diag>> {
+fn toml_value(
+    v: &toml::Spanned<toml::de::DeValue<'_>>,
+    index: &LineIndex,
+) -> Result<Node, Vec<Diag>> {
     use toml::de::DeValue;
     let pos = index.pos(v.span().start);
     let kind = match v.get_ref() {
@@ -297,9 +300,9 @@ fn parse_yaml(src: &str) -> Result<Node, Vec<Diag>> {
             Ok(n)
         }
         Err(e) => {
-            let pos = e
-                .location()
-                .map_or(Pos::Unknown, |l| Pos::file(l.line() as u32, l.column() as u32));
+            let pos = e.location().map_or(Pos::Unknown, |l| {
+                Pos::file(l.line() as u32, l.column() as u32)
+            });
             let msg = yaml_message(&e);
             Err(vec![Diag::new(pos, format!("invalid YAML: {msg}"))])
         }
@@ -336,11 +339,16 @@ mod tests {
         let src = "name = \"x\"\n[[steps]]\nop = \"gaussian\"\n  sigma = 2.5\n";
         let n = parse(src, Format::Toml).unwrap();
         let steps = &n.get("steps").unwrap().value;
-        let Kind::Seq(items) = &steps.kind else { panic!() };
+        let Kind::Seq(items) = &steps.kind else {
+            panic!()
+        };
         let keys = key_positions(&items[0]);
         assert_eq!(keys[0], ("op".into(), Pos::file(3, 1)));
         assert_eq!(keys[1], ("sigma".into(), Pos::file(4, 3)));
-        assert_eq!(items[0].get("sigma").unwrap().value, Node::new(Pos::file(4, 11), Kind::Float(2.5)));
+        assert_eq!(
+            items[0].get("sigma").unwrap().value,
+            Node::new(Pos::file(4, 11), Kind::Float(2.5))
+        );
     }
 
     #[test]
@@ -348,10 +356,15 @@ mod tests {
         let src = "name: x\nsteps:\n  - op: gaussian\n    sigma: 2\n";
         let n = parse(src, Format::Yaml).unwrap();
         let steps = &n.get("steps").unwrap().value;
-        let Kind::Seq(items) = &steps.kind else { panic!() };
+        let Kind::Seq(items) = &steps.kind else {
+            panic!()
+        };
         let keys = key_positions(&items[0]);
         assert_eq!(keys[1], ("sigma".into(), Pos::file(4, 5)));
-        assert_eq!(items[0].get("sigma").unwrap().value, Node::new(Pos::file(4, 12), Kind::Int(2)));
+        assert_eq!(
+            items[0].get("sigma").unwrap().value,
+            Node::new(Pos::file(4, 12), Kind::Int(2))
+        );
     }
 
     #[test]
@@ -390,7 +403,10 @@ impl Node {
     /// The entry or element at `seg`.
     pub fn child(&self, seg: Seg) -> Option<(&Node, Pos)> {
         match (&self.kind, seg) {
-            (Kind::Map(es), Seg::Key(k)) => es.iter().find(|e| e.key == k).map(|e| (&e.value, e.key_pos)),
+            (Kind::Map(es), Seg::Key(k)) => es
+                .iter()
+                .find(|e| e.key == k)
+                .map(|e| (&e.value, e.key_pos)),
             (Kind::Seq(items), Seg::Index(i)) => items.get(i).map(|n| (n, n.pos)),
             _ => None,
         }

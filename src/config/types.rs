@@ -190,7 +190,10 @@ fn default_truncate() -> f64 {
 
 /// A standard deviation: one number for both axes, or `[rows, columns]`.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged, expecting = "a number, or a list [sigma_rows, sigma_columns]")]
+#[serde(
+    untagged,
+    expecting = "a number, or a list [sigma_rows, sigma_columns]"
+)]
 pub enum Sigma {
     Scalar(f64),
     PerAxis([f64; 2]),
@@ -282,7 +285,10 @@ pub struct Output {
 
 /// An expectation: an image count (`ok`, `failed`) or bounds on a metric.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(untagged, expecting = "a whole number (for `ok`/`failed`) or a table { min, max }")]
+#[serde(
+    untagged,
+    expecting = "a whole number (for `ok`/`failed`) or a table { min, max }"
+)]
 pub enum Expectation {
     Count(u64),
     Bounds(Bounds),
@@ -303,8 +309,10 @@ pub struct Bounds {
 /// Names every step: an explicit `name` as written, otherwise the op name made unique
 /// (`gaussian`, `gaussian_2`, …), skipping names taken explicitly. Input: `(name, op)` per step.
 pub fn step_names(steps: &[(Option<&str>, &str)]) -> Vec<String> {
-    let mut taken: std::collections::HashSet<String> =
-        steps.iter().filter_map(|(n, _)| n.map(str::to_string)).collect();
+    let mut taken: std::collections::HashSet<String> = steps
+        .iter()
+        .filter_map(|(n, _)| n.map(str::to_string))
+        .collect();
     steps
         .iter()
         .map(|(name, op)| match name {
@@ -329,7 +337,15 @@ mod tests {
 
     #[test]
     fn step_names_are_unique() {
-        let names = step_names(&[(None, "gaussian"), (Some("gaussian_2"), "median"), (None, "gaussian"), (None, "gaussian")]);
-        assert_eq!(names, ["gaussian", "gaussian_2", "gaussian_3", "gaussian_4"]);
+        let names = step_names(&[
+            (None, "gaussian"),
+            (Some("gaussian_2"), "median"),
+            (None, "gaussian"),
+            (None, "gaussian"),
+        ]);
+        assert_eq!(
+            names,
+            ["gaussian", "gaussian_2", "gaussian_3", "gaussian_4"]
+        );
     }
 }

@@ -4,7 +4,8 @@ use super::pattern::{Pattern, Vars};
 use super::*;
 use crate::config::syntax::{Node, Seg};
 use crate::config::{
-    step_names, Clip, Expectation, Loaded, NoiseSource, RngChoice, Sigma, Source, Step,
+    overrides::tree_step_names, Clip, Expectation, Loaded, NoiseSource, RngChoice, Sigma, Source,
+    Step,
 };
 use crate::diag::{suggest, Diag, Pos, Report};
 use crate::ops::gaussian::Gaussian;
@@ -68,7 +69,7 @@ impl Ctx<'_> {
 
 /// Compiles `loaded` into a plan, or returns every problem found. `cwd` resolves relative globs.
 pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
-    let wf = &loaded.workflow;
+    let wf = &loaded.draft;
     let mut cx = Ctx {
         tree: &loaded.tree,
         report: loaded.report.clone(),
@@ -77,8 +78,9 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
 
     // Source → the list of inputs.
     let (source, inputs) = match &wf.source {
-        Source::Noise(n) => noise_source(&mut cx, n),
-        Source::Glob(g) => {
+        None => (None, Vec::new()),
+        Some(Source::Noise(n)) => noise_source(&mut cx, n),
+        Some(Source::Glob(g)) => {
             let pattern_path = [Seg::Key("source"), Seg::Key("pattern")];
             let mut decode = DecodeOptions {
                 color: g.color,
@@ -86,7 +88,11 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             };
             if let Some(mp) = g.max_pixels {
                 if mp == 0 {
-                    cx.err(cx.pos(&[Seg::Key("source"), Seg::Key("max_pixels")]), "`max_pixels` must be at least 1", None);
+                    cx.err(
+                        cx.pos(&[Seg::Key("source"), Seg::Key("max_pixels")]),
+                        "`max_pixels` must be at least 1",
+                        None,
+                    );
                 }
                 decode.max_pixels = mp;
             }
@@ -104,7 +110,13 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                 }
                 Ok(m) => {
                     let inputs = m.files.iter().map(|f| Some(f.clone())).collect();
-                    (Some(SourcePlan::Files { root: m.root, decode }), inputs)
+                    (
+                        Some(SourcePlan::Files {
+                            root: m.root,
+                            decode,
+                        }),
+                        inputs,
+                    )
                 }
                 Err(e) => {
                     cx.err(cx.pos(&pattern_path), e.to_string(), None);
@@ -115,20 +127,37 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     };
 
     // Steps.
-    let pairs: Vec<(Option<&str>, &str)> = wf.steps.iter().map(|s| (s.name(), s.op_name())).collect();
-    let names = step_names(&pairs);
+    // Names come from the steps as written, so they stay put when a step has problems.
+    let all_names = match loaded.tree.get("steps").map(|e| &e.value.kind) {
+        Some(crate::config::syntax::Kind::Seq(items)) => tree_step_names(items),
+        _ => Vec::new(),
+    };
+    let names: Vec<String> = wf
+        .steps
+        .iter()
+        .map(|(i, _)| all_names[*i].clone())
+        .collect();
     let mut steps = Vec::with_capacity(wf.steps.len());
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for (i, (step, name)) in wf.steps.iter().zip(&names).enumerate() {
+    for ((i, step), name) in wf.steps.iter().zip(&names) {
+        let i = *i;
         let at = |key: &'static str| [Seg::Key("steps"), Seg::Index(i), Seg::Key(key)];
         if step.name().is_some() {
             let p = cx.pos(&at("name"));
             if name == "input" {
-                cx.err(p, "`input` is reserved for the loaded image", Some("pick another step name".into()));
+                cx.err(
+                    p,
+                    "`input` is reserved for the loaded image",
+                    Some("pick another step name".into()),
+                );
             } else if name.is_empty() {
                 cx.err(p, "a step name cannot be empty", None);
             } else if let Some(prev) = seen.get(name.as_str()) {
-                cx.err(p, format!("step name `{name}` is already used by step {}", prev + 1), Some("step names must be unique".into()));
+                cx.err(
+                    p,
+                    format!("step name `{name}` is already used by step {}", prev + 1),
+                    Some("step names must be unique".into()),
+                );
             }
         }
         seen.entry(name).or_insert(i);
@@ -137,7 +166,11 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                 let sigma = match g.sigma {
                     Sigma::Scalar(s) => {
                         if !(s.is_finite() && s > 0.0) {
-                            cx.err(cx.pos(&at("sigma")), format!("`sigma` must be a finite number > 0, got {s}"), Some("e.g. sigma = 2.0".into()));
+                            cx.err(
+                                cx.pos(&at("sigma")),
+                                format!("`sigma` must be a finite number > 0, got {s}"),
+                                Some("e.g. sigma = 2.0".into()),
+                            );
                         }
                         [s, s]
                     }
@@ -145,7 +178,10 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                         if !s.iter().all(|v| v.is_finite() && *v >= 0.0) || s == [0.0, 0.0] {
                             cx.err(
                                 cx.pos(&at("sigma")),
-                                format!("`sigma` must be finite numbers >= 0, not both 0, got [{}, {}]", s[0], s[1]),
+                                format!(
+                                    "`sigma` must be finite numbers >= 0, not both 0, got [{}, {}]",
+                                    s[0], s[1]
+                                ),
                                 Some("[rows, columns]; 0 leaves that axis unfiltered".into()),
                             );
                         }
@@ -153,19 +189,37 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                     }
                 };
                 if !(g.truncate.is_finite() && g.truncate > 0.0) {
-                    cx.err(cx.pos(&at("truncate")), format!("`truncate` must be a finite number > 0, got {}", g.truncate), Some("the default is 4.0".into()));
+                    cx.err(
+                        cx.pos(&at("truncate")),
+                        format!("`truncate` must be a finite number > 0, got {}", g.truncate),
+                        Some("the default is 4.0".into()),
+                    );
                 }
                 if !g.cval.is_finite() {
-                    cx.err(cx.pos(&at("cval")), format!("`cval` must be finite, got {}", g.cval), None);
+                    cx.err(
+                        cx.pos(&at("cval")),
+                        format!("`cval` must be finite, got {}", g.cval),
+                        None,
+                    );
                 }
                 let r = sigma
                     .iter()
                     .filter(|s| s.is_finite())
-                    .map(|s| if g.truncate.is_finite() && g.truncate > 0.0 { (g.truncate * s + 0.5).min(1e18) as usize } else { 0 })
+                    .map(|s| {
+                        if g.truncate.is_finite() && g.truncate > 0.0 {
+                            (g.truncate * s + 0.5).min(1e18) as usize
+                        } else {
+                            0
+                        }
+                    })
                     .max()
                     .unwrap_or(0);
                 if r > MAX_RADIUS {
-                    cx.err(cx.pos(&at("sigma")), format!("the kernel radius would be {r} pixels (over {MAX_RADIUS})"), Some("use a smaller sigma or truncate".into()));
+                    cx.err(
+                        cx.pos(&at("sigma")),
+                        format!("the kernel radius would be {r} pixels (over {MAX_RADIUS})"),
+                        Some("use a smaller sigma or truncate".into()),
+                    );
                 }
                 steps.push(StepPlan {
                     name: name.clone(),
@@ -179,12 +233,18 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             }
         }
     }
-    let node_names: Vec<&str> = std::iter::once("input").chain(names.iter().map(String::as_str)).collect();
-    let find_node = |n: &str| -> Option<NodeRef> {
+    let node_names: Vec<&str> = std::iter::once("input")
+        .chain(all_names.iter().map(String::as_str))
+        .collect();
+    // Some(None): a step that exists but had problems of its own (already reported).
+    let find_node = |n: &str| -> Option<Option<NodeRef>> {
         if n == "input" {
-            Some(NodeRef::Input)
+            Some(Some(NodeRef::Input))
         } else {
-            names.iter().position(|s| s == n).map(NodeRef::Step)
+            all_names
+                .iter()
+                .position(|s| s == n)
+                .map(|_| names.iter().position(|s| s == n).map(NodeRef::Step))
         }
     };
     let last = match names.len() {
@@ -198,20 +258,35 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         let on = match m.on() {
             None => last,
             Some(n) => match find_node(n) {
-                Some(node) => node,
+                Some(node) => node.unwrap_or(last),
                 None => {
                     let p = cx.pos(&[Seg::Key("metrics"), Seg::Key(column), Seg::Key("on")]);
-                    cx.err(p, format!("metric `{column}` reads `{n}`, which is not a step"), Some(suggest(n, &node_names)));
+                    cx.err(
+                        p,
+                        format!("metric `{column}` reads `{n}`, which is not a step"),
+                        Some(suggest(n, &node_names)),
+                    );
                     last
                 }
             },
         };
-        if FIXED_COLUMNS.contains(&column.as_str()) || column.starts_with("save_") {
+        if FIXED_COLUMNS.contains(&&**column) || column.starts_with("save_") {
             let p = cx.key_pos(&[Seg::Key("metrics"), Seg::Key(column)]);
-            cx.err(p, format!("`{column}` is a column flowrun writes itself"), Some(format!("rename the metric; reserved: {}, save_<step>", FIXED_COLUMNS.join(", "))));
+            cx.err(
+                p,
+                format!("`{column}` is a column flowrun writes itself"),
+                Some(format!(
+                    "rename the metric; reserved: {}, save_<step>",
+                    FIXED_COLUMNS.join(", ")
+                )),
+            );
         }
         if let Some(kind) = crate::metrics::MetricKind::from_name(m.op_name()) {
-            metrics.push(MetricPlan { column: column.clone(), kind, on });
+            metrics.push(MetricPlan {
+                column: column.clone(),
+                kind,
+                on,
+            });
         }
     }
 
@@ -219,11 +294,16 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     let mut writers = Vec::new();
     let mut writer_patterns = Vec::new();
     let dtype = wf.output.dtype.unwrap_or_default();
-    for (i, step) in wf.steps.iter().enumerate() {
+    for (k, (i, step)) in wf.steps.iter().enumerate() {
         if let Some(save) = step.save() {
-            let path = [Seg::Key("steps"), Seg::Index(i), Seg::Key("save")];
+            let path = [Seg::Key("steps"), Seg::Index(*i), Seg::Key("save")];
             if let Some(p) = cx.pattern(save, &path) {
-                writers.push(Writer { node: NodeRef::Step(i), column: format!("save_{}", names[i]), pattern: save.to_string(), dtype });
+                writers.push(Writer {
+                    node: NodeRef::Step(k),
+                    column: format!("save_{}", names[k]),
+                    pattern: save.to_string(),
+                    dtype,
+                });
                 writer_patterns.push((p, cx.pos(&path)));
             }
         }
@@ -231,7 +311,12 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     if let Some(images) = &wf.output.images {
         let path = [Seg::Key("output"), Seg::Key("images")];
         if let Some(p) = cx.pattern(images, &path) {
-            writers.push(Writer { node: last, column: "output".into(), pattern: images.clone(), dtype });
+            writers.push(Writer {
+                node: last,
+                column: "output".into(),
+                pattern: images.clone(),
+                dtype,
+            });
             writer_patterns.push((p, cx.pos(&path)));
         }
     }
@@ -241,19 +326,43 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         let path = [Seg::Key("output"), Seg::Key("results")];
         let pattern = cx.pattern(r, &path)?;
         if let Some((f, _)) = pattern.fields().find(|(f, _)| f.per_image()) {
-            cx.err(cx.pos(&path), format!("`{{{}}}` differs per image and cannot name the results table", f.name()), Some("use only `{name}` or `{workflow}` here".into()));
+            cx.err(
+                cx.pos(&path),
+                format!(
+                    "`{{{}}}` differs per image and cannot name the results table",
+                    f.name()
+                ),
+                Some("use only `{name}` or `{workflow}` here".into()),
+            );
             return None;
         }
-        let rendered = pattern.render(&Vars { name: &name, workflow: &loaded.stem, step: node_name_of(&names, last), ..Vars::default() });
-        let format = match Path::new(&rendered).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        let rendered = pattern.render(&Vars {
+            name: &name,
+            workflow: &loaded.stem,
+            step: node_name_of(&names, last),
+            ..Vars::default()
+        });
+        let format = match Path::new(&rendered)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("csv") => ResultsFormat::Csv,
             Some("json") => ResultsFormat::Json,
             _ => {
-                cx.err(cx.pos(&path), format!("cannot tell the results format of `{rendered}`"), Some("end the file name in `.csv` or `.json`".into()));
+                cx.err(
+                    cx.pos(&path),
+                    format!("cannot tell the results format of `{rendered}`"),
+                    Some("end the file name in `.csv` or `.json`".into()),
+                );
                 return None;
             }
         };
-        Some(ResultsPlan { path: PathBuf::from(rendered), format })
+        Some(ResultsPlan {
+            path: PathBuf::from(rendered),
+            format,
+        })
     });
 
     // Render every output of every image; check formats, collisions and inputs.
@@ -276,8 +385,12 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         let index = index as u64;
         let (stem, ext, dir) = match file {
             Some(f) => (
-                f.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
-                f.extension().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                f.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                f.extension()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 f.parent()
                     .and_then(|p| root.as_ref().and_then(|r| p.strip_prefix(r).ok()))
                     .map(|p| p.to_string_lossy().into_owned())
@@ -287,13 +400,31 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         };
         let mut outputs = Vec::with_capacity(writers.len());
         for (w, (writer, (pattern, pos))) in writers.iter().zip(&writer_patterns).enumerate() {
-            let vars = Vars { index, stem: &stem, ext: &ext, dir: &dir, name: &name, workflow: &loaded.stem, step: node_name_of(&names, writer.node) };
+            let vars = Vars {
+                index,
+                stem: &stem,
+                ext: &ext,
+                dir: &dir,
+                name: &name,
+                workflow: &loaded.stem,
+                step: node_name_of(&names, writer.node),
+            };
             let rendered = PathBuf::from(pattern.render(&vars));
-            let format = rendered.extension().and_then(|e| e.to_str()).and_then(ImageFormat::from_extension);
+            let format = rendered
+                .extension()
+                .and_then(|e| e.to_str())
+                .and_then(ImageFormat::from_extension);
             let Some(format) = format else {
                 if !reported[w] {
                     reported[w] = true;
-                    cx.err(*pos, format!("cannot tell the image format of `{}`", rendered.display()), Some(format!("end the pattern in one of: {}", ImageFormat::EXTENSIONS.join(", "))));
+                    cx.err(
+                        *pos,
+                        format!("cannot tell the image format of `{}`", rendered.display()),
+                        Some(format!(
+                            "end the pattern in one of: {}",
+                            ImageFormat::EXTENSIONS.join(", ")
+                        )),
+                    );
                 }
                 continue;
             };
@@ -302,7 +433,15 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                     reported[w] = true;
                     let p = cx.pos(&[Seg::Key("output"), Seg::Key("dtype")]);
                     let p = if p == cx.pos(&[]) { *pos } else { p };
-                    cx.err(p, format!("{} images cannot hold `{}` samples", format.name(), format!("{:?}", writer.dtype).to_lowercase()), Some("bmp and jpeg take u8; png u8 or u16; tiff u8, u16 or f32".into()));
+                    cx.err(
+                        p,
+                        format!(
+                            "{} images cannot hold `{}` samples",
+                            format.name(),
+                            format!("{:?}", writer.dtype).to_lowercase()
+                        ),
+                        Some("bmp and jpeg take u8; png u8 or u16; tiff u8, u16 or f32".into()),
+                    );
                 }
                 continue;
             }
@@ -310,18 +449,48 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             if !reported[w] {
                 if let Some(&i) = input_set.get(&key) {
                     reported[w] = true;
-                    cx.err(*pos, format!("image {index} would be written over input file `{}`", inputs[i].as_ref().map(|p| p.display().to_string()).unwrap_or_default()), Some("write outputs to another folder".into()));
+                    cx.err(
+                        *pos,
+                        format!(
+                            "image {index} would be written over input file `{}`",
+                            inputs[i]
+                                .as_ref()
+                                .map(|p| p.display().to_string())
+                                .unwrap_or_default()
+                        ),
+                        Some("write outputs to another folder".into()),
+                    );
                 } else if let Some(&(other_w, other_index)) = taken.get(&key) {
                     reported[w] = true;
-                    let what = if other_w == usize::MAX { "the results table".to_string() } else if other_w == w { format!("image {other_index}") } else { format!("image {other_index}'s `{}`", writers[other_w].column) };
-                    cx.err(*pos, format!("image {index} and {what} would both be written to `{}`", rendered.display()), Some("make the pattern unique per image, e.g. with `{index}` or `{stem}`".into()));
+                    let what = if other_w == usize::MAX {
+                        "the results table".to_string()
+                    } else if other_w == w {
+                        format!("image {other_index}")
+                    } else {
+                        format!("image {other_index}'s `{}`", writers[other_w].column)
+                    };
+                    cx.err(
+                        *pos,
+                        format!(
+                            "image {index} and {what} would both be written to `{}`",
+                            rendered.display()
+                        ),
+                        Some(
+                            "make the pattern unique per image, e.g. with `{index}` or `{stem}`"
+                                .into(),
+                        ),
+                    );
                 } else {
                     taken.insert(key, (w, index));
                 }
             }
             outputs.push((rendered, format));
         }
-        jobs.push(Job { index, file: file.clone(), outputs });
+        jobs.push(Job {
+            index,
+            file: file.clone(),
+            outputs,
+        });
     }
 
     // Expectations.
@@ -332,30 +501,60 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         match (key.as_str(), e) {
             ("ok" | "failed", Expectation::Count(n)) => {
                 if *n > count && source.is_some() {
-                    cx.err(vpos, format!("`expect.{key} = {n}` but the source has only {count} images"), None);
+                    cx.err(
+                        vpos,
+                        format!("`expect.{key} = {n}` but the source has only {count} images"),
+                        None,
+                    );
                 }
-                if key == "ok" { expect.ok = Some(*n) } else { expect.failed = Some(*n) }
+                if key == "ok" {
+                    expect.ok = Some(*n)
+                } else {
+                    expect.failed = Some(*n)
+                }
             }
             (_, Expectation::Bounds(b)) => match metrics.iter().position(|m| &m.column == key) {
                 Some(mi) => {
                     if let (Some(lo), Some(hi)) = (b.min, b.max) {
                         if lo > hi {
-                            cx.err(vpos, format!("`expect.{key}` has min {lo} > max {hi}"), None);
+                            cx.err(
+                                vpos,
+                                format!("`expect.{key}` has min {lo} > max {hi}"),
+                                None,
+                            );
                         }
                     }
                     if b.min.is_none() && b.max.is_none() {
-                        cx.err(vpos, format!("`expect.{key}` sets neither `min` nor `max`"), None);
+                        cx.err(
+                            vpos,
+                            format!("`expect.{key}` sets neither `min` nor `max`"),
+                            None,
+                        );
                     }
                     expect.bounds.push((mi, b.min, b.max));
                 }
                 None => {
-                    let cols: Vec<&str> = metrics.iter().map(|m| m.column.as_str()).chain(["ok", "failed"]).collect();
+                    let cols: Vec<&str> = metrics
+                        .iter()
+                        .map(|m| m.column.as_str())
+                        .chain(["ok", "failed"])
+                        .collect();
                     let kpos = cx.key_pos(&[Seg::Key("expect"), Seg::Key(key)]);
-                    cx.err(kpos, format!("`expect.{key}` names no metric"), Some(suggest(key, &cols)));
+                    cx.err(
+                        kpos,
+                        format!("`expect.{key}` names no metric"),
+                        Some(suggest(key, &cols)),
+                    );
                 }
             },
             (_, Expectation::Count(_)) => {
-                cx.err(vpos, format!("`expect.{key}` must be a table {{ min, max }}"), Some(format!("a count is only for `ok` and `failed`; e.g. [expect.{key}] max = 1e-3")));
+                cx.err(
+                    vpos,
+                    format!("`expect.{key}` must be a table {{ min, max }}"),
+                    Some(format!(
+                        "a count is only for `ok` and `failed`; e.g. [expect.{key}] max = 1e-3"
+                    )),
+                );
             }
         }
     }
@@ -367,7 +566,26 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         cx.err(Pos::Unknown, "the source could not be compiled", None);
         return Err(cx.report);
     };
-    Ok(Plan { name, workflow: loaded.stem.clone(), source, jobs, steps, metrics, writers, results, expect })
+    if steps.len()
+        != loaded.tree.get("steps").map_or(0, |e| match &e.value.kind {
+            crate::config::syntax::Kind::Seq(v) => v.len(),
+            _ => 0,
+        })
+    {
+        cx.err(Pos::Unknown, "some steps could not be compiled", None);
+        return Err(cx.report);
+    }
+    Ok(Plan {
+        name,
+        workflow: loaded.stem.clone(),
+        source,
+        jobs,
+        steps,
+        metrics,
+        writers,
+        results,
+        expect,
+    })
 }
 
 fn node_name_of(names: &[String], node: NodeRef) -> &str {
@@ -388,28 +606,51 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> (Option<SourcePlan>, Vec<Optio
         _ => {
             cx.err(
                 cx.pos(&at("shape")),
-                format!("`shape` must be [height, width] with both > 0, got {:?}", n.shape),
+                format!(
+                    "`shape` must be [height, width] with both > 0, got {:?}",
+                    n.shape
+                ),
                 Some("e.g. shape = [1024, 1024]".into()),
             );
             (0, 0)
         }
     };
     if h.checked_mul(w).is_none_or(|p| p > MAX_PIXELS) {
-        cx.err(cx.pos(&at("shape")), format!("{h}×{w} is over {MAX_PIXELS} pixels per image"), None);
+        cx.err(
+            cx.pos(&at("shape")),
+            format!("{h}×{w} is over {MAX_PIXELS} pixels per image"),
+            None,
+        );
     }
     if n.max_index == 0 {
-        cx.err(cx.pos(&at("max_index")), "`max_index` must be at least 1", None);
+        cx.err(
+            cx.pos(&at("max_index")),
+            "`max_index` must be at least 1",
+            None,
+        );
     }
     if !(n.scale.is_finite() && n.scale >= 0.0) {
-        cx.err(cx.pos(&at("scale")), format!("`scale` must be a finite number >= 0, got {}", n.scale), None);
+        cx.err(
+            cx.pos(&at("scale")),
+            format!("`scale` must be a finite number >= 0, got {}", n.scale),
+            None,
+        );
     }
     if let Some(l) = n.loc.filter(|l| !l.is_finite()) {
-        cx.err(cx.pos(&at("loc")), format!("`loc` must be finite, got {l}"), None);
+        cx.err(
+            cx.pos(&at("loc")),
+            format!("`loc` must be finite, got {l}"),
+            None,
+        );
     }
     let clip = match n.clip {
         Clip::Range([lo, hi]) => {
             if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
-                cx.err(cx.pos(&at("clip")), format!("`clip` must be [lo, hi] with finite lo <= hi, got [{lo}, {hi}]"), None);
+                cx.err(
+                    cx.pos(&at("clip")),
+                    format!("`clip` must be [lo, hi] with finite lo <= hi, got [{lo}, {hi}]"),
+                    None,
+                );
             }
             Some((lo, hi))
         }
@@ -424,13 +665,21 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> (Option<SourcePlan>, Vec<Optio
     if rng == RngKind::Numpy && last_seed.is_none_or(|s| s > u64::from(u32::MAX)) {
         cx.err(
             cx.pos(&at("seed_offset")),
-            format!("numpy seeds must be below 2^32, but image {} would get seed {}", n.count.saturating_sub(1), n.seed_offset as u128 + n.count.saturating_sub(1) as u128),
+            format!(
+                "numpy seeds must be below 2^32, but image {} would get seed {}",
+                n.count.saturating_sub(1),
+                n.seed_offset as u128 + n.count.saturating_sub(1) as u128
+            ),
             Some("lower `seed_offset` or `count`".into()),
         );
     }
     const MAX_COUNT: u64 = 1 << 32;
     if n.count > MAX_COUNT {
-        cx.err(cx.pos(&at("count")), format!("`count` must be at most {MAX_COUNT}"), None);
+        cx.err(
+            cx.pos(&at("count")),
+            format!("`count` must be at most {MAX_COUNT}"),
+            None,
+        );
     }
     if cx.report.diags.len() != before {
         return (None, Vec::new());
@@ -441,7 +690,9 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> (Option<SourcePlan>, Vec<Optio
         seed_offset: n.seed_offset,
         loc: match n.loc {
             Some(l) => NoiseLoc::Fixed(l),
-            None => NoiseLoc::Index { max_index: n.max_index },
+            None => NoiseLoc::Index {
+                max_index: n.max_index,
+            },
         },
         scale: n.scale,
         clip,

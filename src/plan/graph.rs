@@ -41,22 +41,44 @@ fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
     for (k, &node) in nodes.iter().enumerate() {
         let id = node_id(i, node);
         match node {
-            NodeRef::Input => g.nodes.push((id.clone(), format!("load {}", job.input_label()), "load")),
+            NodeRef::Input => {
+                g.nodes
+                    .push((id.clone(), format!("load {}", job.input_label()), "load"))
+            }
             NodeRef::Step(s) => {
                 let st = &plan.steps[s];
-                g.nodes.push((id.clone(), format!("{}: {} {}", st.name, st.op.name(), st.op.describe()), "step"));
+                g.nodes.push((
+                    id.clone(),
+                    format!("{}: {} {}", st.name, st.op.name(), st.op.describe()),
+                    "step",
+                ));
                 g.edges.push((node_id(i, nodes[k - 1]), id.clone()));
             }
         }
-        for (m, metric) in plan.metrics.iter().enumerate().filter(|(_, m)| m.on == node) {
+        for (m, metric) in plan
+            .metrics
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| m.on == node)
+        {
             let mid = format!("i{i}_m{m}");
-            g.nodes.push((mid.clone(), format!("{} = {}", metric.column, metric.kind.name()), "metric"));
+            g.nodes.push((
+                mid.clone(),
+                format!("{} = {}", metric.column, metric.kind.name()),
+                "metric",
+            ));
             g.edges.push((id.clone(), mid));
         }
-        for (w, _) in plan.writers.iter().enumerate().filter(|(_, w)| w.node == node) {
+        for (w, _) in plan
+            .writers
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.node == node)
+        {
             if let Some((path, _)) = job.outputs.get(w) {
                 let wid = format!("i{i}_w{w}");
-                g.nodes.push((wid.clone(), format!("write {}", path.display()), "write"));
+                g.nodes
+                    .push((wid.clone(), format!("write {}", path.display()), "write"));
                 g.edges.push((id.clone(), wid));
             }
         }
@@ -88,9 +110,17 @@ pub fn render(plan: &Plan, positions: &[usize], format: GraphFormat) -> String {
         }
         GraphFormat::Dot => {
             let _ = writeln!(out, "digraph flowrun {{");
-            let _ = writeln!(out, "  label=\"{}\";\n  node [fontname=\"Helvetica\"];", escape(&plan.name));
+            let _ = writeln!(
+                out,
+                "  label=\"{}\";\n  node [fontname=\"Helvetica\"];",
+                escape(&plan.name)
+            );
             for g in &graphs {
-                let _ = writeln!(out, "  subgraph cluster_{} {{\n    label=\"image {}\";", g.index, g.index);
+                let _ = writeln!(
+                    out,
+                    "  subgraph cluster_{} {{\n    label=\"image {}\";",
+                    g.index, g.index
+                );
                 for (id, label, kind) in &g.nodes {
                     let shape = match *kind {
                         "load" => "box",
@@ -98,7 +128,11 @@ pub fn render(plan: &Plan, positions: &[usize], format: GraphFormat) -> String {
                         "metric" => "ellipse",
                         _ => "note",
                     };
-                    let _ = writeln!(out, "    {id} [label=\"{}\", shape={shape}];", escape(label));
+                    let _ = writeln!(
+                        out,
+                        "    {id} [label=\"{}\", shape={shape}];",
+                        escape(label)
+                    );
                 }
                 for (a, b) in &g.edges {
                     let _ = writeln!(out, "    {a} -> {b};");

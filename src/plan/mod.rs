@@ -39,7 +39,10 @@ pub struct Plan {
 #[derive(Clone, Debug)]
 pub enum SourcePlan {
     Noise(NoiseSpec),
-    Files { root: PathBuf, decode: DecodeOptions },
+    Files {
+        root: PathBuf,
+        decode: DecodeOptions,
+    },
 }
 
 /// One image's work: its index, its input and the paths its writers render to.

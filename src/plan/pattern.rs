@@ -36,7 +36,10 @@ impl Field {
     ];
 
     pub fn name(self) -> &'static str {
-        Field::ALL.iter().find(|(_, f)| *f == self).map_or("?", |(n, _)| n)
+        Field::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("?", |(n, _)| n)
     }
 
     /// Fields that differ from image to image.
@@ -48,7 +51,11 @@ impl Field {
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Part {
     Lit(String),
-    Field { field: Field, width: usize, zero: bool },
+    Field {
+        field: Field,
+        width: usize,
+        zero: bool,
+    },
 }
 
 /// A parsed pattern.
@@ -109,7 +116,10 @@ impl Pattern {
                         errors.push(PatternError {
                             offset: i,
                             message: "unclosed `{` in pattern".into(),
-                            hint: Some("close the placeholder with `}`, or write `{{` for a literal brace".into()),
+                            hint: Some(
+                                "close the placeholder with `}`, or write `{{` for a literal brace"
+                                    .into(),
+                            ),
                         });
                         break;
                     };
@@ -210,7 +220,10 @@ fn parse_field(inner: &str, offset: usize) -> Result<Part, PatternError> {
     let (width, zero) = match spec {
         None => (0, false),
         Some(spec) => {
-            let digits = spec.strip_suffix('d').filter(|_| field == Field::Index).unwrap_or(spec);
+            let digits = spec
+                .strip_suffix('d')
+                .filter(|_| field == Field::Index)
+                .unwrap_or(spec);
             let zero = digits.starts_with('0') && digits.len() > 1;
             match digits.parse::<usize>() {
                 Ok(w) if !digits.is_empty() && w <= 64 && (!zero || field == Field::Index) => (w, zero),
@@ -254,7 +267,10 @@ mod tests {
         assert_eq!(r("image_{index:2d}.bmp"), "image_ 7.bmp");
         assert_eq!(r("{index}"), "7");
         assert_eq!(r("{index:1}"), "7");
-        assert_eq!(r("out/{name}/{dir}/{stem}_{step}.{ext}"), "out/blur/a/b/cell10_gaussian.png");
+        assert_eq!(
+            r("out/{name}/{dir}/{stem}_{step}.{ext}"),
+            "out/blur/a/b/cell10_gaussian.png"
+        );
         assert_eq!(r("{workflow}{{x}}"), "blur_wf{x}");
         assert_eq!(r("{stem:8}|"), "cell10  |");
     }
@@ -263,13 +279,28 @@ mod tests {
     fn reports_every_problem_with_offsets() {
         let errs = Pattern::parse("out/{idx}/{stem:03}/{index:x}}").unwrap_err();
         assert_eq!(errs.len(), 4);
-        assert_eq!((errs[0].offset, errs[0].message.as_str()), (4, "unknown placeholder `{idx}`"));
+        assert_eq!(
+            (errs[0].offset, errs[0].message.as_str()),
+            (4, "unknown placeholder `{idx}`")
+        );
         assert_eq!(errs[0].hint.as_deref(), Some("did you mean `index`? (valid: `index`, `stem`, `ext`, `dir`, `name`, `workflow`, `step`)"));
-        assert_eq!((errs[1].offset, errs[1].message.as_str()), (10, "invalid format `03` in `{stem:03}`"));
-        assert_eq!((errs[2].offset, errs[2].message.as_str()), (20, "invalid format `x` in `{index:x}`"));
-        assert_eq!((errs[3].offset, errs[3].message.as_str()), (29, "unmatched `}` in pattern"));
+        assert_eq!(
+            (errs[1].offset, errs[1].message.as_str()),
+            (10, "invalid format `03` in `{stem:03}`")
+        );
+        assert_eq!(
+            (errs[2].offset, errs[2].message.as_str()),
+            (20, "invalid format `x` in `{index:x}`")
+        );
+        assert_eq!(
+            (errs[3].offset, errs[3].message.as_str()),
+            (29, "unmatched `}` in pattern")
+        );
         let errs = Pattern::parse("a{index").unwrap_err();
-        assert_eq!((errs[0].offset, errs[0].message.as_str()), (1, "unclosed `{` in pattern"));
+        assert_eq!(
+            (errs[0].offset, errs[0].message.as_str()),
+            (1, "unclosed `{` in pattern")
+        );
     }
 
     #[test]

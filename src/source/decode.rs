@@ -1,5 +1,15 @@
 //! PLACEHOLDER until the io branch lands (replaced wholesale on merge).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ColorMode {
     #[default]
@@ -14,12 +24,18 @@ pub struct DecodeOptions {
 }
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { color: ColorMode::Keep, max_pixels: 1 << 28 }
+        DecodeOptions {
+            color: ColorMode::Keep,
+            max_pixels: 1 << 28,
+        }
     }
 }
 #[derive(Debug, thiserror::Error)]
 #[error("decode placeholder")]
 pub struct DecodeError;
-pub fn decode_file(_path: &std::path::Path, _opts: &DecodeOptions) -> Result<crate::Image, DecodeError> {
+pub fn decode_file(
+    _path: &std::path::Path,
+    _opts: &DecodeOptions,
+) -> Result<crate::Image, DecodeError> {
     Err(DecodeError)
 }

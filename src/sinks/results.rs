@@ -1,0 +1,232 @@
+//! The results table: one row per image, in index order, written as rows become ready (into a
+//! hidden temp file beside the target, renamed into place when the run ends, so a reader never sees
+//! a half-written table). Numbers are printed like Python's `repr(float)` — shortest round-trip —
+//! so values compare exactly with numpy's.
+
+use super::atomic::AtomicFile;
+use crate::plan::{Plan, ResultsFormat};
+use std::io::{self, BufWriter, Write};
+
+/// One image's outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub index: u64,
+    /// The input file, or `noise:i`.
+    pub input: String,
+    /// `None` when the image succeeded, else what went wrong.
+    pub error: Option<String>,
+    /// One value per metric of the plan (NaN when failed).
+    pub metrics: Vec<f64>,
+    /// One path per writer of the plan (empty when failed).
+    pub outputs: Vec<String>,
+    pub elapsed_ms: f64,
+}
+
+impl Row {
+    pub fn ok(&self) -> bool {
+        self.error.is_none()
+    }
+}
+
+/// Streams rows into the results file.
+pub struct ResultsSink {
+    out: BufWriter<AtomicFile>,
+    format: ResultsFormat,
+    columns: Vec<String>,
+    rows: usize,
+}
+
+impl ResultsSink {
+    /// Opens the table for `plan` (which must have `results`).
+    pub fn create(plan: &Plan) -> io::Result<Option<ResultsSink>> {
+        let Some(r) = &plan.results else {
+            return Ok(None);
+        };
+        let file = AtomicFile::create(&r.path)?;
+        let mut columns: Vec<String> = ["index", "input", "status", "error"]
+            .map(String::from)
+            .to_vec();
+        columns.extend(plan.metrics.iter().map(|m| m.column.clone()));
+        columns.extend(plan.writers.iter().map(|w| w.column.clone()));
+        columns.push("elapsed_ms".into());
+        let mut sink = ResultsSink {
+            out: BufWriter::new(file),
+            format: r.format,
+            columns,
+            rows: 0,
+        };
+        match sink.format {
+            ResultsFormat::Csv => {
+                let header: Vec<String> = sink.columns.iter().map(|c| csv_field(c)).collect();
+                writeln!(sink.out, "{}", header.join(","))?;
+            }
+            ResultsFormat::Json => sink.out.write_all(b"[")?,
+        }
+        Ok(Some(sink))
+    }
+
+    /// Appends one row and flushes it to the temp file.
+    pub fn write_row(&mut self, row: &Row) -> io::Result<()> {
+        let status = if row.ok() { "ok" } else { "failed" };
+        let metric = |v: f64| if row.ok() { Some(v) } else { None };
+        match self.format {
+            ResultsFormat::Csv => {
+                let mut fields = vec![
+                    row.index.to_string(),
+                    csv_field(&row.input),
+                    status.into(),
+                    csv_field(row.error.as_deref().unwrap_or("")),
+                ];
+                fields.extend(
+                    row.metrics
+                        .iter()
+                        .map(|&v| metric(v).map(repr_f64).unwrap_or_default()),
+                );
+                fields.extend(row.outputs.iter().map(|p| csv_field(p)));
+                fields.push(format!("{:.3}", row.elapsed_ms));
+                writeln!(self.out, "{}", fields.join(","))?;
+            }
+            ResultsFormat::Json => {
+                let mut obj = String::from(if self.rows == 0 { "\n  {" } else { ",\n  {" });
+                let mut values: Vec<String> = vec![
+                    row.index.to_string(),
+                    json_str(&row.input),
+                    json_str(status),
+                    row.error.as_deref().map_or("null".into(), json_str),
+                ];
+                values.extend(row.metrics.iter().map(|&v| match metric(v) {
+                    Some(v) if v.is_finite() => repr_f64(v),
+                    _ => "null".into(),
+                }));
+                values.extend(row.outputs.iter().map(|p| {
+                    if row.ok() {
+                        json_str(p)
+                    } else {
+                        "null".into()
+                    }
+                }));
+                values.push(format!("{:.3}", row.elapsed_ms));
+                for (k, (c, v)) in self.columns.iter().zip(&values).enumerate() {
+                    if k > 0 {
+                        obj.push_str(", ");
+                    }
+                    obj.push_str(&json_str(c));
+                    obj.push_str(": ");
+                    obj.push_str(v);
+                }
+                obj.push('}');
+                self.out.write_all(obj.as_bytes())?;
+            }
+        }
+        self.rows += 1;
+        self.out.flush()
+    }
+
+    /// Closes the table and moves it into place.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.format == ResultsFormat::Json {
+            self.out
+                .write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
+        }
+        self.out.into_inner().map_err(|e| e.into_error())?.commit()
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// Formats like Python's `repr(float)`: the shortest digits that round-trip, in fixed notation
+/// for exponents -4..16 and scientific (`1.5e-05`) otherwise; `nan`, `inf`, `-inf`.
+pub fn repr_f64(v: f64) -> String {
+    if v.is_nan() {
+        return "nan".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+    }
+    let sci = format!("{v:e}"); // shortest round-trip digits: "-1.2345e-6"
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    if (-4..16).contains(&exp) {
+        if exp >= 0 {
+            let e = exp as usize;
+            let (int, frac) = if digits.len() > e + 1 {
+                (digits[..=e].to_string(), digits[e + 1..].to_string())
+            } else {
+                (format!("{digits:0<width$}", width = e + 1), String::new())
+            };
+            let frac = if frac.is_empty() {
+                "0".to_string()
+            } else {
+                frac
+            };
+            format!("{sign}{int}.{frac}")
+        } else {
+            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+        }
+    } else {
+        let rest = &digits[1..];
+        let mant = if rest.is_empty() {
+            digits[..1].to_string()
+        } else {
+            format!("{}.{rest}", &digits[..1])
+        };
+        format!(
+            "{sign}{mant}e{}{:02}",
+            if exp < 0 { '-' } else { '+' },
+            exp.abs()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repr_matches_python() {
+        // python3 -c "print([repr(x) for x in [...]])"
+        let cases = [
+            (2.2798787358306425e-06, "2.2798787358306425e-06"),
+            (0.002221137083237702, "0.002221137083237702"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (1.0, "1.0"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (123456789012345.6, "123456789012345.6"),
+            (1e16, "1e+16"),
+            (1.5e300, "1.5e+300"),
+            (100.0, "100.0"),
+            (-2.5, "-2.5"),
+            (5e-324, "5e-324"),
+        ];
+        for (v, s) in cases {
+            assert_eq!(repr_f64(v), s, "{v:e}");
+            assert_eq!(repr_f64(v).parse::<f64>().unwrap().to_bits(), v.to_bits());
+        }
+        assert_eq!(repr_f64(f64::NAN), "nan");
+        assert_eq!(repr_f64(f64::NEG_INFINITY), "-inf");
+    }
+
+    #[test]
+    fn csv_quotes_when_needed() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}
