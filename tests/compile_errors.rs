@@ -8,10 +8,19 @@ use common::*;
 fn check_fails(name: &str, text: &str) -> String {
     let dir = with_file(name, text);
     let out = flowrun(dir.path(), &["check", name]);
-    assert_eq!(out.status.code(), Some(2), "stdout: {}\nstderr: {}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "stdout: {}\nstderr: {}",
+        stdout(&out),
+        stderr(&out)
+    );
     let run = flowrun(dir.path(), &["run", name]);
     assert_eq!(run.status.code(), Some(2));
-    assert!(!dir.path().join("out").exists(), "a failed compile must not write anything");
+    assert!(
+        !dir.path().join("out").exists(),
+        "a failed compile must not write anything"
+    );
     stderr(&out)
 }
 
@@ -231,27 +240,46 @@ w.toml: 1 problem found; nothing was run
 
 #[test]
 fn glob_without_matches() {
-    let err = check_fails("w.toml", "[source]\nkind = \"glob\"\npattern = \"nothing/*.png\"\n");
+    let err = check_fails(
+        "w.toml",
+        "[source]\nkind = \"glob\"\npattern = \"nothing/*.png\"\n",
+    );
     let first = err.lines().next().unwrap();
-    assert_eq!(first, "w.toml:3:11: error: `nothing/*.png` matches no files");
-    assert!(err.contains("= hint: relative patterns resolve against the current directory"), "{err}");
+    assert_eq!(
+        first,
+        "w.toml:3:11: error: `nothing/*.png` matches no files"
+    );
+    assert!(
+        err.contains("= hint: relative patterns resolve against the current directory"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_kind_and_missing_source() {
     let err = check_fails("w.toml", "[source]\nkind = \"nosie\"\n");
-    assert!(err.starts_with("w.toml:2:8: error: unknown kind `nosie` in `source`\n"), "{err}");
-    assert!(err.contains("= hint: did you mean `noise`? (valid: `noise`, `glob`)"), "{err}");
+    assert!(
+        err.starts_with("w.toml:2:8: error: unknown kind `nosie` in `source`\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("= hint: did you mean `noise`? (valid: `noise`, `glob`)"),
+        "{err}"
+    );
     let err = check_fails("w.toml", "name = \"x\"\n");
-    assert!(err.starts_with("w.toml:1:1: error: the workflow has no `source`\n"), "{err}");
+    assert!(
+        err.starts_with("w.toml:1:1: error: the workflow has no `source`\n"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_required_key() {
     let err = check_fails("w.toml", "[source]\nkind = \"noise\"\nshape = [4, 4]\n");
     assert!(
-        err.starts_with("w.toml:1:1: error: `source` (noise) is missing the required key `count`\n")
-            || err.contains("is missing the required key `count`"),
+        err.starts_with(
+            "w.toml:1:1: error: `source` (noise) is missing the required key `count`\n"
+        ) || err.contains("is missing the required key `count`"),
         "{err}"
     );
 }
@@ -260,15 +288,31 @@ fn missing_required_key() {
 fn expectations_are_checked_at_compile_time() {
     let text = format!("{HEAD}[metrics]\nv = {{ op = \"variance\" }}\n[expect]\nok = 5\n[expect.w]\nmax = 1\n[expect.v]\nmin = 2\nmax = 1\n");
     let err = check_fails("w.toml", &text);
-    assert!(err.contains("w.toml:8:6: error: `expect.ok = 5` but the source has only 2 images"), "{err}");
-    assert!(err.contains("w.toml:9:9: error: `expect.w` names no metric"), "{err}");
+    assert!(
+        err.contains("w.toml:8:6: error: `expect.ok = 5` but the source has only 2 images"),
+        "{err}"
+    );
+    assert!(
+        err.contains("w.toml:9:9: error: `expect.w` names no metric"),
+        "{err}"
+    );
     assert!(err.contains("error: `expect.v` has min 2 > max 1"), "{err}");
 }
 
 #[test]
 fn bad_override_is_a_usage_error() {
     let dir = with_file("w.toml", HEAD);
-    let out = flowrun(dir.path(), &["check", "w.toml", "--set", "steps.blur.sigma=2", "--set", "source.count=-1"]);
+    let out = flowrun(
+        dir.path(),
+        &[
+            "check",
+            "w.toml",
+            "--set",
+            "steps.blur.sigma=2",
+            "--set",
+            "source.count=-1",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert_eq!(

@@ -63,7 +63,10 @@ fn set(node: &mut Node, path: &[&str], value: Node, pos: Pos) -> Result<(), Stri
             let idx = match entries.iter().position(|e| e.key == *first) {
                 Some(i) => i,
                 None if *first == "steps" && !rest.is_empty() => {
-                    return Err(format!("no step named `{}`: the workflow has no steps", rest[0]));
+                    return Err(format!(
+                        "no step named `{}`: the workflow has no steps",
+                        rest[0]
+                    ));
                 }
                 None => {
                     let empty = if rest.is_empty() {

@@ -572,21 +572,35 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
 /// Explicit step names must be unique, non-empty and not `input` (checked on the steps as
 /// written, so a step with other problems still counts).
 fn check_step_names(cx: &mut Ctx) {
-    let Some(crate::config::syntax::Kind::Seq(items)) = cx.tree.get("steps").map(|e| &e.value.kind) else {
+    let Some(crate::config::syntax::Kind::Seq(items)) = cx.tree.get("steps").map(|e| &e.value.kind)
+    else {
         return;
     };
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut problems = Vec::new();
     for (i, item) in items.iter().enumerate() {
-        let Some(entry) = item.get("name") else { continue };
-        let Some(name) = entry.value.as_str() else { continue };
+        let Some(entry) = item.get("name") else {
+            continue;
+        };
+        let Some(name) = entry.value.as_str() else {
+            continue;
+        };
         let p = entry.value.pos;
         if name == "input" {
-            problems.push(Diag::new(p, "`input` is reserved for the loaded image").with_hint("pick another step name"));
+            problems.push(
+                Diag::new(p, "`input` is reserved for the loaded image")
+                    .with_hint("pick another step name"),
+            );
         } else if name.is_empty() {
             problems.push(Diag::new(p, "a step name cannot be empty"));
         } else if let Some(prev) = seen.get(name) {
-            problems.push(Diag::new(p, format!("step name `{name}` is already used by step {}", prev + 1)).with_hint("step names must be unique"));
+            problems.push(
+                Diag::new(
+                    p,
+                    format!("step name `{name}` is already used by step {}", prev + 1),
+                )
+                .with_hint("step names must be unique"),
+            );
         }
         seen.entry(name).or_insert(i);
     }
