@@ -421,3 +421,51 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fixture_tests {
+    use super::*;
+    use crate::source::decode::{decode_file, DecodeOptions};
+
+    /// The committed `workflows/data/cells` folder (from `make_data.py`) in natural order, decoded.
+    #[test]
+    fn cells_fixture() {
+        let cwd = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let m = expand("workflows/data/cells/*.png", &[], cwd).unwrap();
+        let names: Vec<_> = m
+            .files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "cell1.png",
+                "cell2.png",
+                "cell3.png",
+                "cell10.png",
+                "cell11.png",
+                "cell20.png"
+            ]
+        );
+        let shapes: Vec<_> = m
+            .files
+            .iter()
+            .map(|f| {
+                let img = decode_file(f, &DecodeOptions::default()).unwrap();
+                (img.height, img.width, img.channels)
+            })
+            .collect();
+        assert_eq!(
+            shapes,
+            [
+                (30, 40, 1),
+                (30, 40, 3),
+                (30, 40, 1),
+                (30, 40, 1),
+                (30, 40, 1),
+                (30, 40, 3)
+            ]
+        );
+    }
+}
