@@ -109,14 +109,18 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                     (None, Vec::new())
                 }
                 Ok(m) => {
-                    let inputs = m.files.iter().map(|f| Some(f.clone())).collect();
-                    (
-                        Some(SourcePlan::Files {
-                            root: m.root,
-                            decode,
-                        }),
-                        inputs,
-                    )
+                    // A relative pattern gives paths relative to the current directory, as written.
+                    let shown = |p: &Path| -> PathBuf {
+                        if Path::new(&g.pattern).is_relative() {
+                            p.strip_prefix(cwd)
+                                .map_or_else(|_| p.to_path_buf(), Path::to_path_buf)
+                        } else {
+                            p.to_path_buf()
+                        }
+                    };
+                    let inputs = m.files.iter().map(|f| Some(shown(f))).collect();
+                    let root = shown(&m.root);
+                    (Some(SourcePlan::Files { root, decode }), inputs)
                 }
                 Err(e) => {
                     cx.err(cx.pos(&pattern_path), e.to_string(), None);
