@@ -139,7 +139,7 @@ macro_rules! number {
                     Err(_) => {
                         self.sink.borrow_mut().push(Diag::new(
                             self.node.pos,
-                            format!("{} is out of range for {}", i, $expected),
+                            format!("{} must be {}, got {}", self.subject(), $expected, i),
                         ));
                         visitor.$visit(0 as $ty)
                     }

@@ -62,6 +62,12 @@ fn set(node: &mut Node, path: &[&str], value: Node, pos: Pos) -> Result<(), Stri
         Kind::Map(entries) => {
             let idx = match entries.iter().position(|e| e.key == *first) {
                 Some(i) => i,
+                None if *first == "steps" && !rest.is_empty() => {
+                    return Err(format!(
+                        "no step named `{}`: the workflow has no steps",
+                        rest[0]
+                    ));
+                }
                 None => {
                     let empty = if rest.is_empty() {
                         Node::new(pos, Kind::Null)

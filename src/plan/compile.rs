@@ -109,14 +109,18 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                     (None, Vec::new())
                 }
                 Ok(m) => {
-                    let inputs = m.files.iter().map(|f| Some(f.clone())).collect();
-                    (
-                        Some(SourcePlan::Files {
-                            root: m.root,
-                            decode,
-                        }),
-                        inputs,
-                    )
+                    // A relative pattern gives paths relative to the current directory, as written.
+                    let shown = |p: &Path| -> PathBuf {
+                        if Path::new(&g.pattern).is_relative() {
+                            p.strip_prefix(cwd)
+                                .map_or_else(|_| p.to_path_buf(), Path::to_path_buf)
+                        } else {
+                            p.to_path_buf()
+                        }
+                    };
+                    let inputs = m.files.iter().map(|f| Some(shown(f))).collect();
+                    let root = shown(&m.root);
+                    (Some(SourcePlan::Files { root, decode }), inputs)
                 }
                 Err(e) => {
                     cx.err(cx.pos(&pattern_path), e.to_string(), None);
@@ -137,30 +141,11 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         .iter()
         .map(|(i, _)| all_names[*i].clone())
         .collect();
+    check_step_names(&mut cx);
     let mut steps = Vec::with_capacity(wf.steps.len());
-    let mut seen: HashMap<&str, usize> = HashMap::new();
     for ((i, step), name) in wf.steps.iter().zip(&names) {
         let i = *i;
         let at = |key: &'static str| [Seg::Key("steps"), Seg::Index(i), Seg::Key(key)];
-        if step.name().is_some() {
-            let p = cx.pos(&at("name"));
-            if name == "input" {
-                cx.err(
-                    p,
-                    "`input` is reserved for the loaded image",
-                    Some("pick another step name".into()),
-                );
-            } else if name.is_empty() {
-                cx.err(p, "a step name cannot be empty", None);
-            } else if let Some(prev) = seen.get(name.as_str()) {
-                cx.err(
-                    p,
-                    format!("step name `{name}` is already used by step {}", prev + 1),
-                    Some("step names must be unique".into()),
-                );
-            }
-        }
-        seen.entry(name).or_insert(i);
         match step {
             Step::Gaussian(g) => {
                 let sigma = match g.sigma {
@@ -586,6 +571,46 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         results,
         expect,
     })
+}
+
+/// Explicit step names must be unique, non-empty and not `input` (checked on the steps as
+/// written, so a step with other problems still counts).
+fn check_step_names(cx: &mut Ctx) {
+    let Some(crate::config::syntax::Kind::Seq(items)) = cx.tree.get("steps").map(|e| &e.value.kind)
+    else {
+        return;
+    };
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut problems = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(entry) = item.get("name") else {
+            continue;
+        };
+        let Some(name) = entry.value.as_str() else {
+            continue;
+        };
+        let p = entry.value.pos;
+        if name == "input" {
+            problems.push(
+                Diag::new(p, "`input` is reserved for the loaded image")
+                    .with_hint("pick another step name"),
+            );
+        } else if name.is_empty() {
+            problems.push(Diag::new(p, "a step name cannot be empty"));
+        } else if let Some(prev) = seen.get(name) {
+            problems.push(
+                Diag::new(
+                    p,
+                    format!("step name `{name}` is already used by step {}", prev + 1),
+                )
+                .with_hint("step names must be unique"),
+            );
+        }
+        seen.entry(name).or_insert(i);
+    }
+    for d in problems {
+        cx.report.push(d);
+    }
 }
 
 fn node_name_of(names: &[String], node: NodeRef) -> &str {

@@ -1,0 +1,89 @@
+//! Every example workflow compiles and runs (shrunk where big); TOML and YAML versions of the same
+//! job compile to the same plan; the committed JSON schema matches the config types.
+
+mod common;
+use common::*;
+use flowrun::config::{load_file, schema_json};
+use flowrun::plan::compile;
+use std::path::{Path, PathBuf};
+
+fn workflow_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("workflows"))
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("toml" | "yaml" | "yml")
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let target = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn every_example_workflow_checks_and_runs() {
+    let files = workflow_files();
+    assert!(
+        files.len() >= 3,
+        "blur.toml, blur.yaml and a glob example at least: {files:?}"
+    );
+    // Run from a copy of the repo layout so outputs land in a temp folder.
+    let dir = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("workflows"), &dir.path().join("workflows"));
+    for file in files {
+        let rel = format!("workflows/{}", file.file_name().unwrap().to_string_lossy());
+        let check = flowrun(dir.path(), &["check", &rel]);
+        assert_eq!(check.status.code(), Some(0), "{rel}: {}", stderr(&check));
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut args = vec!["run", rel.as_str(), "--progress", "never"];
+        if text.contains("noise") {
+            args.extend(["--set", "source.count=2", "--set", "source.shape=[40, 30]"]);
+        }
+        let run = flowrun(dir.path(), &args);
+        assert_eq!(run.status.code(), Some(0), "{rel}: {}", stderr(&run));
+    }
+}
+
+#[test]
+fn toml_and_yaml_compile_to_the_same_plan() {
+    let cwd = root();
+    let toml = load_file(&root().join("workflows/blur.toml"), &[]).unwrap();
+    let yaml = load_file(&root().join("workflows/blur.yaml"), &[]).unwrap();
+    assert!(toml.report.is_empty() && yaml.report.is_empty());
+    assert_eq!(toml.draft, yaml.draft);
+    let a = compile(&toml, &cwd).unwrap();
+    let b = compile(&yaml, &cwd).unwrap();
+    assert_eq!(format!("{a:?}"), format!("{b:?}"));
+}
+
+#[test]
+fn committed_schema_matches_the_types() {
+    let committed = std::fs::read_to_string(root().join("schemas/workflow.schema.json")).unwrap();
+    assert!(
+        committed == schema_json(),
+        "schemas/workflow.schema.json is stale: run `cargo run -- schema > schemas/workflow.schema.json`"
+    );
+}
+
+#[test]
+fn schema_command_prints_it() {
+    let out = flowrun(&root(), &["schema"]);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["title"], "Workflow");
+}
