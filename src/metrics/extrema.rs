@@ -49,8 +49,14 @@ pub(crate) fn min(a: &[f64]) -> f64 {
     }
     match fold8(a, |x, y| if y < x { y } else { x }) {
         None => f64::NAN,
-        Some(m) if m == 0.0 => last_of_ties(a, |acc, x| acc < x),
-        Some(m) => m,
+        // ±0.0: which zero numpy returns depends on the order, see the module docs.
+        Some(m) => {
+            if m == 0.0 {
+                last_of_ties(a, |acc, x| acc < x)
+            } else {
+                m
+            }
+        }
     }
 }
 
@@ -61,7 +67,13 @@ pub(crate) fn max(a: &[f64]) -> f64 {
     }
     match fold8(a, |x, y| if y > x { y } else { x }) {
         None => f64::NAN,
-        Some(m) if m == 0.0 => last_of_ties(a, |acc, x| acc > x),
-        Some(m) => m,
+        // ±0.0: which zero numpy returns depends on the order, see the module docs.
+        Some(m) => {
+            if m == 0.0 {
+                last_of_ties(a, |acc, x| acc > x)
+            } else {
+                m
+            }
+        }
     }
 }

@@ -274,9 +274,20 @@ fn horizontal_pass(
     line.clear();
     line.resize(ext_index.len() * channels, cval);
     for (src_row, out) in src.chunks_exact(row_len).zip(dst.chunks_exact_mut(row_len)) {
-        for (px, &i) in line.chunks_exact_mut(channels).zip(ext_index) {
+        // The middle of the extended line is the row itself; only the 2r edge pixels need
+        // the boundary map (cval positions keep the value written by `resize`).
+        line[r * channels..][..row_len].copy_from_slice(src_row);
+        let edges = ext_index[..r].iter().enumerate().chain(
+            ext_index[r + width..]
+                .iter()
+                .enumerate()
+                .map(|(j, i)| (j + r + width, i)),
+        );
+        for (j, &i) in edges {
             if i < width {
-                px.copy_from_slice(&src_row[i * channels..(i + 1) * channels]);
+                for ch in 0..channels {
+                    line[j * channels + ch] = src_row[i * channels + ch];
+                }
             }
         }
         let line: &[f64] = line;

@@ -439,7 +439,8 @@ mod tests {
         ] {
             assert_eq!(spec.loc_for(i).to_bits(), want.to_bits(), "index {i}");
         }
-        assert_eq!(spec.loc_for(u64::MAX), (u64::MAX % 255 + 1) as f64 / 255.0);
+        // ((2**64 - 1) + 1) % 255 / 255 in Python (no overflow) = 1/255
+        assert_eq!(spec.loc_for(u64::MAX), 0.00392156862745098);
         let fixed = NoiseSpec {
             loc: NoiseLoc::Fixed(0.25),
             ..spec.clone()
