@@ -1,29 +1,99 @@
-//! PLACEHOLDER until the numerics branch lands (replaced wholesale on merge).
+//! Per-image metrics, each equal to numpy's reduction of the same name.
+//!
+//! All reductions walk the samples in memory order (numpy's C order for `(H, W)` or `(H, W, C)`
+//! arrays) and reproduce numpy's rounding exactly:
+//! - `sum` is `np.add.reduce`, i.e. `0.0 + pairwise_sum` ([`pairwise_sum`], spec §2);
+//! - `mean` is `sum / n`;
+//! - `variance` is `np.var` (ddof = 0): the two-pass `sum((a - mean)²) / n`, the second pass fused
+//!   (no temporary array) but in numpy's exact order;
+//! - `std` is `sqrt(variance)`, as numpy's `_std` takes the square root of `_var`'s result;
+//! - `min` / `max` propagate NaN like `np.min` / `np.max`.
+//!
+//! Empty input: `sum` is `0.0`; `mean`, `variance` and `std` are NaN (numpy returns nan with a
+//! RuntimeWarning); `min` and `max` are NaN (numpy raises `ValueError`; we return NaN instead of
+//! failing, and callers that care must check for empty images themselves).
+
+mod extrema;
+mod sum;
+
+pub use sum::pairwise_sum;
+
+/// A scalar summary of an image's samples.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MetricKind {
+    /// `np.var(a)` (population variance, ddof = 0).
     Variance,
+    /// `np.mean(a)`.
     Mean,
+    /// `np.std(a)` (ddof = 0).
     Std,
+    /// `np.min(a)` (NaN if any sample is NaN).
     Min,
+    /// `np.max(a)` (NaN if any sample is NaN).
     Max,
+    /// `np.sum(a)`.
     Sum,
 }
+
 impl MetricKind {
-    pub fn from_name(s: &str) -> Option<Self> {
-        Some(match s {
-            "variance" => Self::Variance,
-            "mean" => Self::Mean,
-            "std" => Self::Std,
-            "min" => Self::Min,
-            "max" => Self::Max,
-            "sum" => Self::Sum,
-            _ => return None,
-        })
-    }
-    pub fn compute(self, _data: &[f64]) -> f64 {
-        0.0
-    }
+    /// Every metric, in declaration order.
+    pub const ALL: [MetricKind; 6] = [
+        MetricKind::Variance,
+        MetricKind::Mean,
+        MetricKind::Std,
+        MetricKind::Min,
+        MetricKind::Max,
+        MetricKind::Sum,
+    ];
+
+    /// The metric's name as written in workflow files and result tables (`"variance"`, ...).
     pub fn name(self) -> &'static str {
-        "x"
+        match self {
+            MetricKind::Variance => "variance",
+            MetricKind::Mean => "mean",
+            MetricKind::Std => "std",
+            MetricKind::Min => "min",
+            MetricKind::Max => "max",
+            MetricKind::Sum => "sum",
+        }
+    }
+
+    /// The metric called `s` (exact, lowercase; the inverse of [`MetricKind::name`]).
+    pub fn from_name(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.name() == s)
+    }
+
+    /// The metric over `data`, bit-identical to the numpy function of the same name applied to
+    /// the C-contiguous float64 array whose memory is `data`.
+    pub fn compute(self, data: &[f64]) -> f64 {
+        match self {
+            MetricKind::Variance => variance(data),
+            MetricKind::Mean => mean(data),
+            MetricKind::Std => variance(data).sqrt(),
+            MetricKind::Min => extrema::min(data),
+            MetricKind::Max => extrema::max(data),
+            MetricKind::Sum => pairwise_sum(data),
+        }
     }
 }
+
+/// `np.mean(a)`: `np.add.reduce(a) / n` (NaN for empty input).
+fn mean(a: &[f64]) -> f64 {
+    pairwise_sum(a) / a.len() as f64
+}
+
+/// `np.var(a)` with ddof = 0 (numpy `_methods._var`), NaN for empty input:
+/// `m = sum(a) / n; var = sum(square(a - m)) / n`, both sums `0.0 + pairwise`.
+fn variance(a: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let m = pairwise_sum(a) / n;
+    let ss = 0.0
+        + sum::pairwise_map(a, |x| {
+            let d = x - m;
+            d * d
+        });
+    ss / n
+}
+
+#[cfg(test)]
+mod tests;

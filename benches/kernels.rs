@@ -1,0 +1,74 @@
+//! Criterion benchmarks of the numeric kernels: the Gaussian blur, the numpy noise generator
+//! and the variance. Run `cargo bench --bench kernels`; CI only builds them (`--no-run`).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use flowrun::metrics::MetricKind;
+use flowrun::ops::boundary::BoundaryMode;
+use flowrun::ops::gaussian::{Gaussian, GaussianScratch};
+use flowrun::source::noise::{noise_image, noise_into, NoiseLoc, NoiseSpec, RngKind};
+use flowrun::Image;
+use std::hint::black_box;
+
+fn spec(n: usize, rng: RngKind) -> NoiseSpec {
+    NoiseSpec {
+        height: n,
+        width: n,
+        seed_offset: 0,
+        loc: NoiseLoc::Index { max_index: 255 },
+        scale: 20.0 / 255.0,
+        clip: Some((0.0, 1.0)),
+        rng,
+    }
+}
+
+fn gaussian(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gaussian");
+    group.sample_size(10);
+    for n in [32usize, 512, 1024] {
+        let img = noise_image(&spec(n, RngKind::Numpy), 0);
+        group.throughput(Throughput::Elements((n * n) as u64));
+        for sigma in [1.0, 3.0, 10.0] {
+            let g = Gaussian {
+                sigma: [sigma; 2],
+                mode: BoundaryMode::Nearest,
+                cval: 0.0,
+                truncate: 4.0,
+            };
+            let mut out = Image::zeros(n, n, 1);
+            let mut scratch = GaussianScratch::default();
+            group.bench_function(BenchmarkId::new(format!("sigma{sigma}"), n), |b| {
+                b.iter(|| g.apply_into(black_box(&img), &mut out, &mut scratch))
+            });
+        }
+    }
+    group.finish();
+}
+
+fn noise(c: &mut Criterion) {
+    let mut group = c.benchmark_group("noise");
+    group.sample_size(10);
+    group.throughput(Throughput::Elements(1024 * 1024));
+    for (name, kind) in [("numpy", RngKind::Numpy), ("fast", RngKind::Fast)] {
+        let s = spec(1024, kind);
+        let mut buf = Vec::new();
+        group.bench_function(BenchmarkId::new(name, 1024), |b| {
+            b.iter(|| noise_into(black_box(&s), 7, &mut buf))
+        });
+    }
+    group.finish();
+}
+
+fn variance(c: &mut Criterion) {
+    let mut group = c.benchmark_group("metrics");
+    let img = noise_image(&spec(1024, RngKind::Numpy), 0);
+    group.throughput(Throughput::Elements(1024 * 1024));
+    for kind in [MetricKind::Variance, MetricKind::Sum, MetricKind::Max] {
+        group.bench_function(BenchmarkId::new(kind.name(), 1024), |b| {
+            b.iter(|| kind.compute(black_box(&img.data)))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, gaussian, noise, variance);
+criterion_main!(benches);

@@ -1,0 +1,59 @@
+//! numpy's pairwise summation (`loops_utils.h.src`, `@TYPE@_pairwise_sum`), ported operation for
+//! operation so that sums, means and variances are bit-identical to numpy's (spec §2).
+
+/// numpy's `PW_BLOCKSIZE`: blocks of at most this many elements are summed with 8 accumulators.
+const BLOCK: usize = 128;
+
+/// The sum of `f(a[i])` in numpy's pairwise order, *without* the reduction's initial `0.0`.
+///
+/// `f` is applied element by element (each result rounded once), so `f = |x| x` gives numpy's
+/// `pairwise_sum` and `f = |x| { let d = x - m; d * d }` gives the sum of `np.square(a - m)`
+/// without materialising the temporary array.
+#[inline]
+pub(crate) fn pairwise_map<F: Fn(f64) -> f64 + Copy>(a: &[f64], f: F) -> f64 {
+    let n = a.len();
+    if n <= BLOCK {
+        leaf(a, f)
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        let (lo, hi) = a.split_at(n2);
+        pairwise_map(lo, f) + pairwise_map(hi, f)
+    }
+}
+
+/// The two base cases of numpy's pairwise sum (`n < 8` and `8 <= n <= 128`).
+#[inline(always)]
+fn leaf<F: Fn(f64) -> f64 + Copy>(a: &[f64], f: F) -> f64 {
+    if a.len() < 8 {
+        let mut res = -0.0;
+        for &x in a {
+            res += f(x);
+        }
+        return res;
+    }
+    let (head, rest) = a.split_at(8);
+    let mut r = [0.0f64; 8];
+    for (rj, &x) in r.iter_mut().zip(head) {
+        *rj = f(x);
+    }
+    let mut blocks = rest.chunks_exact(8);
+    for block in &mut blocks {
+        for (rj, &x) in r.iter_mut().zip(block) {
+            *rj += f(x);
+        }
+    }
+    let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for &x in blocks.remainder() {
+        res += f(x);
+    }
+    res
+}
+
+/// `np.add.reduce(a)` for a contiguous float64 array: `0.0 + pairwise_sum(a)` (spec §2).
+///
+/// Bit-identical to `np.sum(a)` for any length, including 0 (gives `0.0`) and all-`-0.0`
+/// input (gives `+0.0`, as numpy does).
+pub fn pairwise_sum(a: &[f64]) -> f64 {
+    0.0 + pairwise_map(a, |x| x)
+}

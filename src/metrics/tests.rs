@@ -1,0 +1,229 @@
+//! Tests of the metrics against numpy 2.4.6, bit for bit.
+
+use super::*;
+use crate::source::noise::RandomState;
+
+/// `np.random.RandomState(n).normal(1000.0, 3.0, size=n)`: a large mean makes every rounding
+/// of the sums visible.
+fn sample(n: usize) -> Vec<f64> {
+    let mut rs = RandomState::new(n as u32);
+    (0..n).map(|_| rs.normal(1000.0, 3.0)).collect()
+}
+
+/// `[np.var, np.mean, np.std, np.min, np.max, np.sum]` of `sample(n)`, from:
+/// ```text
+/// for n in [1,7,8,9,127,128,129,1000,4097,1024*1024]:
+///     a = np.random.RandomState(n).normal(1000.0, 3.0, size=n)
+///     print(n, [repr(float(f(a))) for f in (np.var, np.mean, np.std, np.min, np.max, np.sum)])
+/// ```
+const NUMPY: [(usize, [f64; 6]); 10] = [
+    (
+        1,
+        [
+            0.0,
+            1004.8730360909897,
+            0.0,
+            1004.8730360909897,
+            1004.8730360909897,
+            1004.8730360909897,
+        ],
+    ),
+    (
+        7,
+        [
+            4.8273507840907195,
+            1000.3759329735815,
+            2.197123297425686,
+            997.6332309141228,
+            1005.0715771114011,
+            7002.631530815071,
+        ],
+    ),
+    (
+        8,
+        [
+            28.56341677254592,
+            1000.7105885465904,
+            5.344475350541521,
+            993.1105252773935,
+            1007.2295029100246,
+            8005.684708372723,
+        ],
+    ),
+    (
+        9,
+        [
+            2.029593038935563,
+            998.4914116200157,
+            1.4246378623831262,
+            995.448006463613,
+            1000.0033256641366,
+            8986.422704580142,
+        ],
+    ),
+    (
+        127,
+        [
+            7.49421699792617,
+            999.9108591289063,
+            2.7375567570237096,
+            994.6812196578132,
+            1006.7626300253299,
+            126988.67910937109,
+        ],
+    ),
+    (
+        128,
+        [
+            8.106729786419951,
+            1000.2241084482282,
+            2.8472319516365276,
+            994.2938194415893,
+            1009.6410957950582,
+            128028.68588137321,
+        ],
+    ),
+    (
+        129,
+        [
+            7.129784930065687,
+            999.3186311023106,
+            2.6701657120983495,
+            990.6937216486801,
+            1005.1824842408593,
+            128912.10341219808,
+        ],
+    ),
+    (
+        1000,
+        [
+            8.99140678383466,
+            999.968639841537,
+            2.998567455275045,
+            990.4786599005084,
+            1008.6136199969616,
+            999968.639841537,
+        ],
+    ),
+    (
+        4097,
+        [
+            9.11288098512376,
+            999.9905028732037,
+            3.0187548733084903,
+            988.6034117294754,
+            1010.824828926083,
+            4096961.090271516,
+        ],
+    ),
+    (
+        1048576,
+        [
+            9.017662116697043,
+            1000.0038980145587,
+            3.0029422433168844,
+            986.3450550624772,
+            1014.138211952013,
+            1048580087.3645139,
+        ],
+    ),
+];
+
+#[test]
+fn bit_exact_against_numpy() {
+    for (n, want) in NUMPY {
+        let a = sample(n);
+        for (kind, w) in MetricKind::ALL.into_iter().zip(want) {
+            let got = kind.compute(&a);
+            assert_eq!(
+                got.to_bits(),
+                w.to_bits(),
+                "{} n={n}: {got:e} vs {w:e}",
+                kind.name()
+            );
+        }
+    }
+}
+
+/// The pairwise order matters: a naive running sum differs from numpy here.
+#[test]
+fn pairwise_is_not_naive() {
+    let a = sample(4097);
+    let naive: f64 = a.iter().sum();
+    assert_ne!(naive.to_bits(), pairwise_sum(&a).to_bits());
+}
+
+#[test]
+fn names_round_trip() {
+    let names: Vec<&str> = MetricKind::ALL.iter().map(|m| m.name()).collect();
+    assert_eq!(names, ["variance", "mean", "std", "min", "max", "sum"]);
+    for m in MetricKind::ALL {
+        assert_eq!(MetricKind::from_name(m.name()), Some(m));
+    }
+    assert_eq!(MetricKind::from_name("Variance"), None);
+    assert_eq!(MetricKind::from_name(""), None);
+}
+
+#[test]
+fn empty_input() {
+    // np.sum([]) == 0.0; np.mean/var/std([]) == nan; np.min/max([]) raise (we return NaN).
+    assert_eq!(MetricKind::Sum.compute(&[]).to_bits(), 0.0_f64.to_bits());
+    for m in [
+        MetricKind::Mean,
+        MetricKind::Variance,
+        MetricKind::Std,
+        MetricKind::Min,
+        MetricKind::Max,
+    ] {
+        assert!(m.compute(&[]).is_nan(), "{}", m.name());
+    }
+}
+
+#[test]
+fn signed_zeros() {
+    // np.sum of all -0.0 is +0.0 (the reduction starts from the identity 0.0).
+    for n in [1, 7, 9, 200] {
+        assert_eq!(pairwise_sum(&vec![-0.0; n]).to_bits(), 0.0_f64.to_bits());
+    }
+    // np.min([0.0, -0.0]) -> -0.0, np.min([-0.0, 0.0]) -> 0.0 (numpy keeps the later tie);
+    // likewise for max, and for [0.0]*20 + [-0.0].
+    let z = |v: f64| v.to_bits();
+    assert_eq!(z(MetricKind::Min.compute(&[0.0, -0.0])), z(-0.0));
+    assert_eq!(z(MetricKind::Min.compute(&[-0.0, 0.0])), z(0.0));
+    assert_eq!(z(MetricKind::Max.compute(&[0.0, -0.0])), z(-0.0));
+    assert_eq!(z(MetricKind::Max.compute(&[-0.0, 0.0])), z(0.0));
+    let mut v = vec![0.0; 20];
+    v.push(-0.0);
+    assert_eq!(z(MetricKind::Min.compute(&v)), z(-0.0));
+    v.reverse();
+    assert_eq!(z(MetricKind::Min.compute(&v)), z(0.0));
+}
+
+#[test]
+fn nan_and_infinity_propagate() {
+    for n in [1, 5, 8, 17, 300] {
+        for pos in [0, n / 2, n - 1] {
+            let mut a = sample(n);
+            a[pos] = f64::NAN;
+            for m in MetricKind::ALL {
+                assert!(m.compute(&a).is_nan(), "{} n={n} pos={pos}", m.name());
+            }
+            a[pos] = f64::INFINITY;
+            assert_eq!(MetricKind::Max.compute(&a), f64::INFINITY);
+            assert_eq!(MetricKind::Sum.compute(&a), f64::INFINITY);
+            a[pos] = f64::NEG_INFINITY;
+            assert_eq!(MetricKind::Min.compute(&a), f64::NEG_INFINITY);
+        }
+    }
+}
+
+#[test]
+fn min_max_agree_with_a_scalar_fold() {
+    for n in 1..70 {
+        let a = sample(n);
+        let lo = a.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        assert_eq!(MetricKind::Min.compute(&a), lo);
+        assert_eq!(MetricKind::Max.compute(&a), hi);
+    }
+}
