@@ -152,7 +152,7 @@ pub fn did_you_mean<'a>(
 }
 
 /// A hint listing the valid names, with a did-you-mean first when one is close.
-pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> String {
+pub fn suggest(word: &str, candidates: &[&str]) -> String {
     let mut unique: Vec<&str> = Vec::with_capacity(candidates.len());
     for c in candidates {
         if !unique.contains(c) {

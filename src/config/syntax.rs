@@ -319,7 +319,7 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
         .unwrap_or("syntax error");
     first
         .trim_start_matches("error: ")
-        .trim_end_matches(|c: char| c == '.')
+        .trim_end_matches('.')
         .to_string()
 }
 
