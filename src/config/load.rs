@@ -297,15 +297,25 @@ fn load_steps(node: &Node, sink: &Sink) -> Vec<(usize, Step)> {
     steps
 }
 
+/// The entries of a table section, or a reported problem.
+fn table_entries<'a>(node: &'a Node, what: &str, sink: &Sink) -> Option<&'a [Entry]> {
+    match &node.kind {
+        Kind::Map(entries) => Some(entries),
+        _ => {
+            diag(
+                sink,
+                Diag::new(
+                    node.pos,
+                    format!("{what} must be a table, got {}", node.describe()),
+                ),
+            );
+            None
+        }
+    }
+}
+
 fn load_metrics(node: &Node, sink: &Sink) -> IndexMap<String, Metric> {
-    let Kind::Map(entries) = &node.kind else {
-        diag(
-            sink,
-            Diag::new(
-                node.pos,
-                format!("`metrics` must be a table, got {}", node.describe()),
-            ),
-        );
+    let Some(entries) = table_entries(node, "`metrics`", sink) else {
         return IndexMap::new();
     };
     let mut out = IndexMap::new();
@@ -324,14 +334,7 @@ fn load_metrics(node: &Node, sink: &Sink) -> IndexMap<String, Metric> {
 }
 
 fn load_expect(node: &Node, sink: &Sink) -> IndexMap<String, Expectation> {
-    let Kind::Map(entries) = &node.kind else {
-        diag(
-            sink,
-            Diag::new(
-                node.pos,
-                format!("`expect` must be a table, got {}", node.describe()),
-            ),
-        );
+    let Some(entries) = table_entries(node, "`expect`", sink) else {
         return IndexMap::new();
     };
     let mut out = IndexMap::new();
