@@ -3,7 +3,7 @@
 //! so that reductions (`np.var` and friends) can walk `data` in numpy's memory order.
 
 /// An image of f64 samples, `data[(y * width + x) * channels + c]`.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Image {
     pub height: usize,
     pub width: usize,

@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub use task::run_image;
+pub use task::{run_image, Scratch};
 
 /// Runtime knobs (the pipeline itself is in the plan).
 #[derive(Clone, Debug, Default)]
@@ -100,14 +100,17 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
             pool.scope(|ps| {
                 for _ in 0..threads {
                     let tx = tx.clone();
-                    ps.spawn(move |_| loop {
-                        let k = next.fetch_add(1, Ordering::Relaxed);
-                        if k >= positions.len() || stop.load(Ordering::Relaxed) {
-                            break;
-                        }
-                        let row = run_image(plan, &plan.jobs[positions[k]]);
-                        if tx.send((k, row)).is_err() {
-                            break;
+                    ps.spawn(move |_| {
+                        let mut scratch = Scratch::default();
+                        loop {
+                            let k = next.fetch_add(1, Ordering::Relaxed);
+                            if k >= positions.len() || stop.load(Ordering::Relaxed) {
+                                break;
+                            }
+                            let row = run_image(plan, &plan.jobs[positions[k]], &mut scratch);
+                            if tx.send((k, row)).is_err() {
+                                break;
+                            }
                         }
                     });
                 }

@@ -11,11 +11,25 @@ pub enum Op {
     Gaussian(gaussian::Gaussian),
 }
 
+/// Reusable working memory for every op, kept per worker thread so images of the same size
+/// allocate nothing.
+#[derive(Default)]
+pub struct OpScratch {
+    gaussian: gaussian::GaussianScratch,
+}
+
 impl Op {
     /// Applies the op to `img`, returning a new image.
     pub fn apply(&self, img: &Image) -> Image {
         match self {
             Op::Gaussian(g) => g.apply(img),
+        }
+    }
+
+    /// Applies the op to `img` into `out` (resized as needed), reusing `scratch`.
+    pub fn apply_into(&self, img: &Image, out: &mut Image, scratch: &mut OpScratch) {
+        match self {
+            Op::Gaussian(g) => g.apply_into(img, out, &mut scratch.gaussian),
         }
     }
 
