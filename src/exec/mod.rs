@@ -15,6 +15,11 @@ use std::time::{Duration, Instant};
 
 pub use task::{run_image, Scratch};
 
+/// Rows a worker collects before handing them to the collector.
+const BATCH_ROWS: usize = 64;
+/// The longest a finished row waits in a worker's batch.
+const BATCH_TIME: Duration = Duration::from_millis(20);
+
 /// Runtime knobs (the pipeline itself is in the plan).
 #[derive(Clone, Debug, Default)]
 pub struct RunOptions {
@@ -36,8 +41,6 @@ pub struct Summary {
     pub failures: Vec<(u64, String, String)>,
     /// Every failed expectation, as a sentence.
     pub expectations: Vec<String>,
-    /// Metric values of every image, in run order (for callers and tests).
-    pub rows: Vec<Row>,
 }
 
 impl Summary {
@@ -89,7 +92,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
 
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<(usize, Row)>();
+    let (tx, rx) = mpsc::channel::<Vec<(usize, Row)>>();
     let mut summary = Summary::default();
     let mut sink_error = None;
     std::thread::scope(|s| {
@@ -102,15 +105,31 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                     let tx = tx.clone();
                     ps.spawn(move |_| {
                         let mut scratch = Scratch::default();
+                        // Rows go to the collector in small batches: one wake-up per batch, not
+                        // per image (that matters for tiny images), and never later than
+                        // BATCH_TIME after the first row of the batch.
+                        let mut batch = Vec::with_capacity(BATCH_ROWS);
+                        let mut since = Instant::now();
                         loop {
                             let k = next.fetch_add(1, Ordering::Relaxed);
                             if k >= positions.len() || stop.load(Ordering::Relaxed) {
                                 break;
                             }
-                            let row = run_image(plan, &plan.jobs[positions[k]], &mut scratch);
-                            if tx.send((k, row)).is_err() {
-                                break;
+                            if batch.is_empty() {
+                                since = Instant::now();
                             }
+                            batch
+                                .push((k, run_image(plan, &plan.jobs[positions[k]], &mut scratch)));
+                            if batch.len() >= BATCH_ROWS || since.elapsed() >= BATCH_TIME {
+                                let full =
+                                    std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
+                                if tx.send(full).is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                        if !batch.is_empty() {
+                            let _ = tx.send(batch);
                         }
                     });
                 }
@@ -120,8 +139,10 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         // Collector: rows arrive in any order and leave in index order.
         let mut pending = BTreeMap::new();
         let mut want = 0usize;
-        for (k, row) in rx {
-            pending.insert(k, row);
+        for batch in rx {
+            for (k, row) in batch {
+                pending.insert(k, row);
+            }
             while let Some(row) = pending.remove(&want) {
                 want += 1;
                 if let Some(b) = &bar {
@@ -135,6 +156,11 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                     }
                 }
                 record(plan, &mut summary, row);
+            }
+            if let Some(Err(e)) = sink.as_mut().map(ResultsSink::flush) {
+                sink_error = Some(e);
+                stop.store(true, Ordering::Relaxed);
+                sink = None;
             }
         }
     });
@@ -172,7 +198,8 @@ fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
-/// Counts a row and checks the per-image expectations on it.
+/// Counts a row and checks the per-image expectations on it (rows are not kept: memory must not
+/// grow with the number of images).
 fn record(plan: &Plan, summary: &mut Summary, row: Row) {
     match &row.error {
         None => {
@@ -209,7 +236,6 @@ fn record(plan: &Plan, summary: &mut Summary, row: Row) {
                 .push((row.index, row.input.clone(), e.clone()));
         }
     }
-    summary.rows.push(row);
 }
 
 fn check_counts(plan: &Plan, summary: &mut Summary) {

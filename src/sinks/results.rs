@@ -65,7 +65,7 @@ impl ResultsSink {
         Ok(Some(sink))
     }
 
-    /// Appends one row and flushes it to the temp file.
+    /// Appends one row (buffered; [`ResultsSink::flush`] pushes it to the file).
     pub fn write_row(&mut self, row: &Row) -> io::Result<()> {
         let status = if row.ok() { "ok" } else { "failed" };
         let metric = |v: f64| if row.ok() { Some(v) } else { None };
@@ -119,6 +119,11 @@ impl ResultsSink {
             }
         }
         self.rows += 1;
+        Ok(())
+    }
+
+    /// Pushes buffered rows to the (temp) file, so a reader can follow the run.
+    pub fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 
