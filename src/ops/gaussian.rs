@@ -19,6 +19,7 @@
 
 use crate::metrics::pairwise_sum;
 use crate::ops::boundary::BoundaryMode;
+use crate::ops::npexp::numpy_exp;
 use crate::Image;
 
 /// The largest kernel radius used (2^24, i.e. a 32-million-tap, 256 MiB kernel). Larger radii
@@ -51,12 +52,19 @@ pub fn radius(sigma: f64, truncate: f64) -> usize {
 }
 
 /// scipy's normalised 1-D Gaussian kernel, all `2r + 1` taps for offsets `-r ..= r`
-/// (`_gaussian_kernel1d(sigma, 0, r)`), using `f64::exp` (glibc `exp`). The radius is clamped
-/// to [`MAX_RADIUS`].
+/// (`_gaussian_kernel1d(sigma, 0, r)`), using the `exp` that `np.exp` uses on this CPU
+/// ([`numpy_exp`]: Intel SVML's algorithm on AVX512_SKX CPUs, glibc `exp` otherwise; the
+/// environment variable `FLOWRUN_EXP=libm|svml` forces one). The radius is clamped to
+/// [`MAX_RADIUS`].
 pub fn kernel(sigma: f64, truncate: f64) -> Vec<f64> {
+    kernel_with(sigma, truncate, numpy_exp())
+}
+
+/// [`kernel`] with an explicit `exp` (e.g. `f64::exp` or [`crate::ops::npexp::exp_svml`]).
+pub fn kernel_with(sigma: f64, truncate: f64, exp: fn(f64) -> f64) -> Vec<f64> {
     let r = radius(sigma, truncate).min(MAX_RADIUS) as i64;
     let c = -0.5 / (sigma * sigma);
-    let mut phi: Vec<f64> = (-r..=r).map(|k| (c * (k * k) as f64).exp()).collect();
+    let mut phi: Vec<f64> = (-r..=r).map(|k| exp(c * (k * k) as f64)).collect();
     let s = pairwise_sum(&phi);
     for p in &mut phi {
         *p /= s;
@@ -65,8 +73,9 @@ pub fn kernel(sigma: f64, truncate: f64) -> Vec<f64> {
 }
 
 /// Reusable buffers for [`Gaussian::apply_into`]; keep one per worker thread.
-#[derive(Default)]
 pub struct GaussianScratch {
+    /// The `exp` for the kernels ([`numpy_exp`] by default).
+    exp: fn(f64) -> f64,
     /// The image after the axis-0 pass, when an axis-1 pass follows.
     tmp: Vec<f64>,
     /// One boundary-extended row for the axis-1 pass.
@@ -79,13 +88,31 @@ pub struct GaussianScratch {
     half: [Option<(u64, u64, Vec<f64>)>; 2],
 }
 
+impl Default for GaussianScratch {
+    fn default() -> Self {
+        Self::with_exp(numpy_exp())
+    }
+}
+
 impl GaussianScratch {
+    /// Empty buffers, with kernels built using `exp` instead of [`numpy_exp`].
+    pub fn with_exp(exp: fn(f64) -> f64) -> Self {
+        GaussianScratch {
+            exp,
+            tmp: Vec::new(),
+            line: Vec::new(),
+            cval_row: Vec::new(),
+            ext_index: Vec::new(),
+            half: Default::default(),
+        }
+    }
+
     /// Makes slot `slot` hold the half kernel `w[k] = kernel[r + k]`, `k = 0 ..= r`.
     fn cache_half_kernel(&mut self, slot: usize, sigma: f64, truncate: f64) {
         let key = (sigma.to_bits(), truncate.to_bits());
         let hit = matches!(&self.half[slot], Some((s, t, _)) if (*s, *t) == key);
         if !hit {
-            let full = kernel(sigma, truncate);
+            let full = kernel_with(sigma, truncate, self.exp);
             let r = full.len() / 2;
             self.half[slot] = Some((key.0, key.1, full[r..].to_vec()));
         }
@@ -303,6 +330,7 @@ fn horizontal_pass(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ops::npexp::exp_svml;
     use crate::source::noise::RandomState;
     use BoundaryMode::*;
 
@@ -325,6 +353,18 @@ mod tests {
             channels: c,
             data,
         }
+    }
+
+    /// `g` applied with kernels built from `exp` (not this machine's [`numpy_exp`] choice).
+    fn apply_with(g: &Gaussian, img: &Image, exp: fn(f64) -> f64) -> Image {
+        let mut out = Image {
+            height: 0,
+            width: 0,
+            channels: 0,
+            data: Vec::new(),
+        };
+        g.apply_into(img, &mut out, &mut GaussianScratch::with_exp(exp));
+        out
     }
 
     fn close(got: f64, want: f64) -> bool {
@@ -373,7 +413,7 @@ mod tests {
                 "68aa20b93186fb0185f04be26b561d1e9a8f0d90a699b30951b07d1ce6f3e4b2",
             ),
         ] {
-            let k = kernel(sigma, 4.0);
+            let k = kernel_with(sigma, 4.0, f64::exp);
             assert_eq!(k.len(), len);
             assert_eq!(sha(&k), digest, "sigma {sigma}");
             // Exactly symmetric, as scipy's symmetric-kernel path assumes.
@@ -384,6 +424,48 @@ mod tests {
         }
         assert_eq!(kernel(0.1, 4.0), [1.0]);
         assert_eq!(kernel(f64::INFINITY, 4.0).len(), 2 * MAX_RADIUS + 1);
+    }
+
+    /// scipy's own kernels on an AVX-512 machine, where `np.exp` is Intel SVML:
+    /// ```text
+    /// k = scipy.ndimage._filters._gaussian_kernel1d(sigma, 0, int(4*sigma + 0.5))
+    /// hashlib.sha256(k.astype('<f8').tobytes()).hexdigest()   # scipy 1.17.1, numpy 2.4.6
+    /// ```
+    #[test]
+    fn kernel_matches_scipy_with_numpy_svml_exp() {
+        for (sigma, digest) in [
+            (
+                0.5,
+                "eff7664ab4f5b776549483e879e2df420cce1ecdb7c664f7da50170fef9e59b6",
+            ),
+            (
+                2.0,
+                "c983a8fa93fee797cb5da8261585a4735f323652a07b05ff88cc165cf8beb86b",
+            ),
+            (
+                2.5,
+                "63e720066aba25197211c0a4146c049e268067e06e430a9a89564a97474e920d",
+            ),
+            (
+                3.7,
+                "1db8068cf815f5b2e0263ad53bd8f7317438dfd787deaf1401025882ccc8721e",
+            ),
+            (
+                10.0,
+                "3cbc54cd705b37bb83f351fbbec31ada20142f95679978b477d9fc9b184cfb10",
+            ),
+        ] {
+            assert_eq!(
+                sha(&kernel_with(sigma, 4.0, exp_svml)),
+                digest,
+                "sigma {sigma}"
+            );
+        }
+        // The σ = 10 kernel differs from the libm one (test above).
+        assert_ne!(
+            kernel_with(10.0, 4.0, exp_svml),
+            kernel_with(10.0, 4.0, f64::exp)
+        );
     }
 
     struct Case {
@@ -489,7 +571,7 @@ mod tests {
 
     #[test]
     fn matches_scipy_and_skimage() {
-        let mut scratch = GaussianScratch::default();
+        let mut scratch = GaussianScratch::with_exp(f64::exp);
         let mut out = Image {
             height: 9,
             width: 9,
@@ -508,7 +590,7 @@ mod tests {
                 "seed {} {}x{}x{} sigma {:?} {:?} truncate {}",
                 case.seed, case.h, case.w, case.c, case.sigma, case.mode, case.truncate
             );
-            let got = g.apply(&img);
+            let got = apply_with(&g, &img, f64::exp);
             assert_eq!(
                 (got.height, got.width, got.channels),
                 (case.h, case.w, case.c)
@@ -537,6 +619,13 @@ mod tests {
             // The buffer-reusing variant, with a scratch shared across all cases, agrees.
             g.apply_into(&img, &mut out, &mut scratch);
             assert_eq!(out, got, "{what}");
+            // With numpy's SVML exp, as skimage ran: bit-exact samples and variance.
+            let svml = apply_with(&g, &img, exp_svml);
+            for &(j, want) in case.samples {
+                assert_eq!(svml.data[j].to_bits(), want.to_bits(), "{what}: svml [{j}]");
+            }
+            let var = crate::metrics::MetricKind::Variance.compute(&svml.data);
+            assert_eq!(var.to_bits(), case.var.to_bits(), "{what}: svml var");
         }
     }
 
@@ -568,8 +657,10 @@ mod tests {
                 cval: 0.0,
                 truncate: 4.0,
             };
-            let out = g.apply(&ones);
+            let out = apply_with(&g, &ones, f64::exp);
             assert!(out.data.iter().all(|&v| v == want), "sigma {sigma}");
+            let out = apply_with(&g, &ones, exp_svml);
+            assert!(out.data.iter().all(|&v| v == 1.0), "sigma {sigma} (svml)");
         }
     }
 
@@ -660,17 +751,20 @@ mod tests {
             rng: crate::source::noise::RngKind::Numpy,
         };
         let img = crate::source::noise::noise_image(&spec, 0);
-        let out = Gaussian {
+        let g = Gaussian {
             sigma: [10.0; 2],
             mode: Nearest,
             cval: 0.0,
             truncate: 4.0,
-        }
-        .apply(&img);
+        };
+        let out = apply_with(&g, &img, f64::exp);
         assert_eq!(
             sha(&out.data),
             "60867df1aca323bf10dd84c73c59249604de141267a3dd535ce163ae63abc8fb"
         );
+        let var = crate::metrics::MetricKind::Variance.compute(&out.data);
+        assert_eq!(var.to_bits(), 2.2798787358306425e-06_f64.to_bits());
+        let out = apply_with(&g, &img, exp_svml);
         let var = crate::metrics::MetricKind::Variance.compute(&out.data);
         assert_eq!(var.to_bits(), 2.2798787358306425e-06_f64.to_bits());
     }

@@ -2,6 +2,7 @@
 //! the closed enum the plan dispatches on.
 pub mod boundary;
 pub mod gaussian;
+pub mod npexp;
 
 use crate::Image;
 
