@@ -1,0 +1,571 @@
+#!/usr/bin/env bash
+# flowrun benchmark: the seed (numpy / scikit-image / imageio, serial and Dask) against flowrun on
+# the same rows, a per-image overhead measurement, and a real-PNG comparison with scikit-image,
+# libvips and ImageMagick. See bench/README.md.
+set -euo pipefail
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$BENCH_DIR/.." && pwd)
+
+usage() {
+    cat <<EOF
+usage: bench/run.sh [options]
+
+  --quick             small rows only (10x512², 500x32², 2x2048²), 1 repetition, no PNG section
+                      unless --png is given; about a minute on a quiet 2-core machine
+  --reps N            repetitions per measurement, median reported (default 3; 1 with --quick)
+  --out FILE          markdown report (default bench/results/latest.md); the raw measurements go
+                      to the same name with .tsv
+  --png / --no-png    run / skip the real-PNG comparison (default: run in full mode, skip in --quick)
+  --png-count N       number of PNGs for the PNG comparison (default 100)
+  --png-size N        their side in pixels (default 1024)
+  --rows LIST         override the rows, e.g. 10x512,500x32 (N x side, square images)
+  --dask-timeout S    wall-clock cap for one seed Dask run; 0 = none (default 120)
+  --overhead-count N  images in the per-image overhead run (default 200000)
+  --python PATH       a Python that already has numpy scipy scikit-image imageio dask
+                      (default: \$FLOWRUN_BENCH_PYTHON, else .venv at the repo root if it has them,
+                      else bench/.venv, created and filled with pip when needed)
+  --seed PATH         the seed script (default ../shared/reference/seed_pipeline.py from the repo
+                      root, or \$FLOWRUN_BENCH_SEED)
+  --flowrun PATH      use this flowrun binary and do not build
+  --no-build          do not run cargo build; use the binary in the cargo target directory
+  --scratch DIR       where the runs write (default bench/.scratch; must have room for the
+                      largest row's outputs a few times over)
+  -h, --help          this text
+
+Respects CARGO_TARGET_DIR. Every time is the wall clock of the whole process (start-up included).
+EOF
+}
+
+die() { echo "bench: error: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+warn() { echo "bench: warning: $*" >&2; }
+
+# ---------------------------------------------------------------- options
+QUICK=0
+REPS=""
+OUT="$BENCH_DIR/results/latest.md"
+PNG=""
+PNG_COUNT=100
+PNG_SIZE=1024
+ROWS_ARG=""
+DASK_TIMEOUT=120
+OVERHEAD_COUNT=200000
+PY_ARG="${FLOWRUN_BENCH_PYTHON:-}"
+SEED="${FLOWRUN_BENCH_SEED:-$ROOT/../shared/reference/seed_pipeline.py}"
+FLOWRUN=""
+BUILD=1
+SCRATCH="$BENCH_DIR/.scratch"
+SIGMA=10
+
+need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"; }
+is_uint() { [[ $1 =~ ^[0-9]+$ ]]; }
+
+while [[ $# -gt 0 ]]; do
+    case $1 in
+        --quick) QUICK=1 ;;
+        --reps) need_arg "$@"; REPS=$2; shift ;;
+        --out) need_arg "$@"; OUT=$2; shift ;;
+        --png) PNG=1 ;;
+        --no-png) PNG=0 ;;
+        --png-count) need_arg "$@"; PNG_COUNT=$2; shift ;;
+        --png-size) need_arg "$@"; PNG_SIZE=$2; shift ;;
+        --rows) need_arg "$@"; ROWS_ARG=$2; shift ;;
+        --dask-timeout) need_arg "$@"; DASK_TIMEOUT=$2; shift ;;
+        --overhead-count) need_arg "$@"; OVERHEAD_COUNT=$2; shift ;;
+        --python) need_arg "$@"; PY_ARG=$2; shift ;;
+        --seed) need_arg "$@"; SEED=$2; shift ;;
+        --flowrun) need_arg "$@"; FLOWRUN=$2; BUILD=0; shift ;;
+        --no-build) BUILD=0 ;;
+        --scratch) need_arg "$@"; SCRATCH=$2; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown option: $1" ;;
+    esac
+    shift
+done
+
+[[ -z $REPS ]] && { if (( QUICK )); then REPS=1; else REPS=3; fi; }
+[[ -z $PNG ]] && { if (( QUICK )); then PNG=0; else PNG=1; fi; }
+is_uint "$REPS" && (( REPS >= 1 )) || die "--reps must be a positive integer, got '$REPS'"
+is_uint "$PNG_COUNT" && (( PNG_COUNT >= 1 )) || die "--png-count must be a positive integer"
+is_uint "$PNG_SIZE" && (( PNG_SIZE >= 1 )) || die "--png-size must be a positive integer"
+is_uint "$DASK_TIMEOUT" || die "--dask-timeout must be a whole number of seconds"
+is_uint "$OVERHEAD_COUNT" && (( OVERHEAD_COUNT >= 1 )) || die "--overhead-count must be a positive integer"
+
+# rows: "N H W" (σ is always $SIGMA)
+ROWS=()
+if [[ -n $ROWS_ARG ]]; then
+    IFS=',' read -r -a _r <<<"$ROWS_ARG"
+    for r in "${_r[@]}"; do
+        [[ $r =~ ^([0-9]+)x([0-9]+)(x([0-9]+))?$ ]] || die "bad row '$r' in --rows (want NxSIDE or NxHxW)"
+        n=${BASH_REMATCH[1]} h=${BASH_REMATCH[2]} w=${BASH_REMATCH[4]:-${BASH_REMATCH[2]}}
+        ROWS+=("$n $h $w")
+    done
+elif (( QUICK )); then
+    ROWS=("10 512 512" "500 32 32" "2 2048 2048")
+else
+    ROWS=("10 2048 2048" "50 2048 2048" "50 512 512" "500 512 512" "5000 32 32" "50000 32 32")
+fi
+
+# ---------------------------------------------------------------- tools
+(( BASH_VERSINFO[0] >= 5 )) || die "bash >= 5 is needed (for \$EPOCHREALTIME); this is $BASH_VERSION"
+for t in git awk sort sed timeout nproc sync find wc cp mkdir rm; do
+    command -v "$t" >/dev/null || die "'$t' is not installed"
+done
+
+APT_UPDATED=0
+APT_LOG="$SCRATCH/apt.log"
+apt_install() {
+    command -v apt-get >/dev/null || { warn "apt-get not found, cannot install $*"; return 1; }
+    local sudo=()
+    if [[ $EUID -ne 0 ]]; then
+        command -v sudo >/dev/null || { warn "not root and no sudo: cannot install $*"; return 1; }
+        sudo=(sudo -n)
+    fi
+    mkdir -p "$SCRATCH"
+    if (( ! APT_UPDATED )); then
+        log "apt-get update (log: $APT_LOG)"
+        "${sudo[@]}" apt-get update >>"$APT_LOG" 2>&1 || { warn "apt-get update failed, see $APT_LOG"; return 1; }
+        APT_UPDATED=1
+    fi
+    log "apt-get install $*"
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$APT_LOG" 2>&1 \
+        || { warn "apt-get install $* failed, see $APT_LOG"; return 1; }
+}
+
+# GNU time (peak RSS of flowrun)
+TIME_BIN=/usr/bin/time
+gnu_time_ok() { [[ -x $TIME_BIN ]] && "$TIME_BIN" -f %M -o /dev/null true 2>/dev/null; }
+if ! gnu_time_ok; then
+    apt_install time || true
+    gnu_time_ok || die "GNU time (/usr/bin/time with -f %M) is needed for peak RSS: apt-get install time"
+fi
+
+mkdir -p "$SCRATCH" "$(dirname "$OUT")"
+SCRATCH=$(cd "$SCRATCH" && pwd)
+OUT_DIR=$(cd "$(dirname "$OUT")" && pwd)
+OUT="$OUT_DIR/$(basename "$OUT")"
+TSV="${OUT%.md}.tsv"
+[[ $TSV == "$OUT" ]] && TSV="$OUT.tsv"
+
+# ---------------------------------------------------------------- Python environment
+PY_IMPORTS='import numpy, scipy, skimage, imageio, dask, dask.delayed, toolz, cloudpickle'
+py_ok() { [[ -x $1 ]] && "$1" -c "$PY_IMPORTS" >/dev/null 2>&1; }
+PY=""
+if [[ -n $PY_ARG ]]; then
+    py_ok "$PY_ARG" || die "--python $PY_ARG cannot import numpy scipy skimage imageio dask toolz cloudpickle"
+    PY=$PY_ARG
+elif py_ok "$ROOT/.venv/bin/python"; then
+    PY="$ROOT/.venv/bin/python"
+elif py_ok "$BENCH_DIR/.venv/bin/python"; then
+    PY="$BENCH_DIR/.venv/bin/python"
+else
+    command -v python3 >/dev/null || die "python3 is needed to create bench/.venv"
+    if [[ ! -x $BENCH_DIR/.venv/bin/python ]]; then
+        log "creating bench/.venv"
+        python3 -m venv "$BENCH_DIR/.venv" \
+            || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
+    fi
+    log "pip install numpy scipy scikit-image imageio dask into bench/.venv (log: $SCRATCH/pip.log)"
+    "$BENCH_DIR/.venv/bin/python" -m pip install numpy scipy scikit-image imageio dask >"$SCRATCH/pip.log" 2>&1 \
+        || die "pip install failed, see $SCRATCH/pip.log"
+    py_ok "$BENCH_DIR/.venv/bin/python" \
+        || die "bench/.venv still cannot import numpy scipy skimage imageio dask toolz cloudpickle"
+    PY="$BENCH_DIR/.venv/bin/python"
+fi
+PY_VERSIONS=$("$PY" -c 'import sys, numpy, scipy, skimage, imageio, dask
+print(f"Python {sys.version.split()[0]}, numpy {numpy.__version__}, scipy {scipy.__version__}, "
+      f"scikit-image {skimage.__version__}, imageio {imageio.__version__}, dask {dask.__version__}")')
+log "python: $PY ($PY_VERSIONS)"
+
+[[ -f $SEED ]] || die "seed script not found: $SEED (use --seed PATH)"
+SEED=$(cd "$(dirname "$SEED")" && pwd)/$(basename "$SEED")
+
+# ---------------------------------------------------------------- flowrun
+if [[ -z $FLOWRUN ]]; then
+    command -v cargo >/dev/null || die "cargo is needed to build flowrun (or pass --flowrun PATH)"
+    if (( BUILD )); then
+        log "cargo build --release (target dir: ${CARGO_TARGET_DIR:-$ROOT/target})"
+        (cd "$ROOT" && cargo build --release --bin flowrun) || die "cargo build --release failed"
+    fi
+    TARGET_DIR=$(cd "$ROOT" && cargo metadata --no-deps --format-version 1 \
+        | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') \
+        || die "cargo metadata failed"
+    FLOWRUN="$TARGET_DIR/release/flowrun"
+fi
+[[ -x $FLOWRUN ]] || die "flowrun binary not found or not executable: $FLOWRUN"
+WORKFLOW="$ROOT/workflows/blur.toml"
+[[ -f $WORKFLOW ]] || die "workflow not found: $WORKFLOW"
+
+# ---------------------------------------------------------------- machine line
+CPU=$(awk -F': *' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || true)
+CORES=$(nproc)
+DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+COMMIT=$(git -C "$ROOT" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+if [[ $COMMIT != unknown ]] && ! git -C "$ROOT" diff --quiet HEAD -- . ':(exclude)bench' 2>/dev/null; then
+    COMMIT="$COMMIT-dirty"
+fi
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+if awk -v l="${LOAD%% *}" -v c="$CORES" 'BEGIN { exit !(l > 0.5 * c) }' 2>/dev/null; then
+    warn "load average is $LOAD on $CORES cores: the machine is busy, the numbers will be noisy"
+fi
+log "flowrun: $FLOWRUN ($COMMIT)"
+
+# ---------------------------------------------------------------- helpers
+RUNS="$SCRATCH/runs-$$"
+cleanup() { rm -rf "$RUNS"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mkdir -p "$RUNS"
+
+: >"$TSV"
+printf 'section\trow\ttool\trep\twall_s\tself_reported_s\tpeak_rss_kb\tstatus\n' >>"$TSV"
+tsv() { local IFS=$'\t'; printf '%s\n' "$*" >>"$TSV"; }
+
+now_us() { NOW_US=${EPOCHREALTIME//[!0-9]/}; }
+
+# A fresh parent folder per run (ext4 creates files slowly in a folder right after a mass deletion)
+RUN_SEQ=0
+new_run_dir() { RUN_SEQ=$((RUN_SEQ + 1)); RUN_DIR="$ROW_DIR/r$RUN_SEQ"; mkdir -p "$RUN_DIR"; }
+new_row_dir() { ROW_DIR="$RUNS/$1"; rm -rf "$ROW_DIR"; mkdir -p "$ROW_DIR"; }
+end_row() { rm -rf "$ROW_DIR"; sync; }
+
+count_files() { find "$1" -maxdepth 1 -type f -name "$2" 2>/dev/null | wc -l; }
+fail_run() { echo "---- $2 (last lines) ----" >&2; tail -n 20 "$2" >&2 || true; die "$1"; }
+
+us_to_s() { awk -v u="$1" 'BEGIN { printf "%.6f", u / 1e6 }'; }
+# seconds, 3 significant digits-ish
+fmt_s() { awk -v u="$1" 'BEGIN { s = u / 1e6; if (s >= 100) f = "%.0f"; else if (s >= 10) f = "%.1f";
+                                  else if (s >= 1) f = "%.2f"; else f = "%.3f"; printf f, s }'; }
+fmt_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { r = a / b; printf (r >= 100 ? "%.0f×" : (r >= 10 ? "%.1f×" : "%.2f×")), r }'; }
+median() {
+    printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { if (NR % 2) print a[(NR + 1) / 2];
+                                          else printf "%.10g\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+max_of() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+
+# run_seed MODE N H W LIMIT_S -> T_US, SELF_S, STATUS (ok|timeout)
+run_seed() {
+    local mode=$1 n=$2 h=$3 w=$4 limit=$5 rc=0
+    new_run_dir
+    local out="$RUN_DIR/out" lg="$RUN_DIR/log"
+    local cmd=("$PY" "$SEED" "$mode" "$n" "$h" "$w" "$SIGMA" "$out")
+    if (( limit > 0 )); then cmd=(timeout -k 10 "$limit" "${cmd[@]}"); fi
+    sync
+    now_us; local t0=$NOW_US
+    "${cmd[@]}" >"$lg" 2>&1 || rc=$?
+    now_us; T_US=$((NOW_US - t0))
+    SELF_S=""
+    if (( limit > 0 )) && [[ $rc -eq 124 || $rc -eq 137 ]]; then
+        STATUS=timeout
+    elif (( rc != 0 )); then
+        fail_run "seed $mode N=$n ${h}x$w failed (exit $rc)" "$lg"
+    else
+        STATUS=ok
+        local got; got=$(count_files "$out" '*.bmp')
+        (( got == n )) || fail_run "seed $mode N=$n ${h}x$w wrote $got BMPs, expected $n" "$lg"
+        SELF_S=$(sed -n 's/.*wall=\([0-9.]*\)s.*/\1/p' "$lg" | tail -n 1)
+    fi
+}
+
+# run_flowrun N H W J -> T_US, RSS_KB (runs blur.toml with the seed's settings)
+run_flowrun() {
+    local n=$1 h=$2 w=$3 j=$4 rc=0
+    new_run_dir
+    local out="$RUN_DIR/out" lg="$RUN_DIR/log"
+    sync
+    now_us; local t0=$NOW_US
+    "$TIME_BIN" -f %M -o "$RUN_DIR/rss" "$FLOWRUN" "$WORKFLOW" -q --progress never \
+        --set "source.count=$n" --set "source.shape=[$h, $w]" --set "steps.blur.sigma=$SIGMA" \
+        --set "output.images=$out/image_{index:2}.bmp" --set "output.results=$out/results.csv" \
+        -j "$j" >"$lg" 2>&1 || rc=$?
+    now_us; T_US=$((NOW_US - t0))
+    (( rc == 0 )) || fail_run "flowrun -j$j N=$n ${h}x$w failed (exit $rc)" "$lg"
+    local got; got=$(count_files "$out" '*.bmp')
+    (( got == n )) || fail_run "flowrun -j$j N=$n ${h}x$w wrote $got BMPs, expected $n" "$lg"
+    [[ -f $out/results.csv ]] || fail_run "flowrun -j$j wrote no results.csv" "$lg"
+    RSS_KB=$(tail -n 1 "$RUN_DIR/rss")
+}
+
+# run_cmd LABEL OUTDIR EXPECTED_PNGS CMD... -> T_US (for the PNG section)
+run_cmd() {
+    local label=$1 out=$2 expect=$3 rc=0; shift 3
+    local lg="$RUN_DIR/log"
+    sync
+    now_us; local t0=$NOW_US
+    "$@" >"$lg" 2>&1 || rc=$?
+    now_us; T_US=$((NOW_US - t0))
+    (( rc == 0 )) || fail_run "$label failed (exit $rc)" "$lg"
+    local got; got=$(count_files "$out" '*.png')
+    (( got == expect )) || fail_run "$label wrote $got PNGs, expected $expect" "$lg"
+}
+
+REPORT=()
+emit() { REPORT+=("$*"); }
+
+# ---------------------------------------------------------------- warm-up (+ same-output check)
+log "warm-up: every tool once on 4 × 128² (and the seed's BMPs must equal flowrun's)"
+new_row_dir warmup
+run_seed serial 4 128 128 0; seed_out="$RUN_DIR/out"
+run_seed dask 4 128 128 "$DASK_TIMEOUT"
+[[ $STATUS == ok ]] || die "seed Dask timed out on the 4 × 128² warm-up"
+run_flowrun 4 128 128 1
+run_flowrun 4 128 128 2; fr_out="$RUN_DIR/out"
+for f in "$seed_out"/*.bmp; do
+    cmp -s "$f" "$fr_out/$(basename "$f")" \
+        || die "warm-up: flowrun's $(basename "$f") differs from the seed's: not the same job"
+done
+end_row
+
+# ---------------------------------------------------------------- seed vs flowrun rows
+emit "## Seed vs flowrun (σ = $SIGMA, 8-bit BMP output + variances)"
+emit ""
+emit "| row | seed serial s | seed Dask s | flowrun -j1 s | flowrun -j2 s | speed-up vs Dask | speed-up vs serial | j1/j2 scaling | flowrun peak RSS MB (j1 / j2) |"
+emit "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+SELF_LINES=()
+
+for row in "${ROWS[@]}"; do
+    read -r n h w <<<"$row"
+    if [[ $h == "$w" ]]; then label="$n × ${h}²"; else label="$n × ${h}×$w"; fi
+    new_row_dir "row-$n-$h-$w"
+    serial=() dask=() j1=() j2=() rss1=() rss2=() self_serial=() self_dask=()
+    dask_timed_out=0
+    for (( rep = 1; rep <= REPS; rep++ )); do
+        order=(serial dask j1 j2)
+        if (( rep % 2 == 0 )); then order=(j2 j1 dask serial); fi
+        for tool in "${order[@]}"; do
+            case $tool in
+                serial)
+                    run_seed serial "$n" "$h" "$w" 0
+                    serial+=("$T_US"); self_serial+=("$SELF_S")
+                    tsv rows "$label" "seed serial" "$rep" "$(us_to_s "$T_US")" "$SELF_S" "" ok
+                    log "[$label] rep $rep/$REPS seed serial: $(fmt_s "$T_US") s" ;;
+                dask)
+                    if (( dask_timed_out )); then continue; fi
+                    run_seed dask "$n" "$h" "$w" "$DASK_TIMEOUT"
+                    tsv rows "$label" "seed dask" "$rep" "$(us_to_s "$T_US")" "$SELF_S" "" "$STATUS"
+                    if [[ $STATUS == timeout ]]; then
+                        dask_timed_out=1
+                        log "[$label] rep $rep/$REPS seed Dask: timed out (> $DASK_TIMEOUT s); not repeated"
+                    else
+                        dask+=("$T_US"); self_dask+=("$SELF_S")
+                        log "[$label] rep $rep/$REPS seed Dask: $(fmt_s "$T_US") s"
+                    fi ;;
+                j1|j2)
+                    jobs=${tool#j}
+                    run_flowrun "$n" "$h" "$w" "$jobs"
+                    if [[ $jobs == 1 ]]; then j1+=("$T_US"); rss1+=("$RSS_KB"); else j2+=("$T_US"); rss2+=("$RSS_KB"); fi
+                    tsv rows "$label" "flowrun -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "$RSS_KB" ok
+                    log "[$label] rep $rep/$REPS flowrun -j$jobs: $(fmt_s "$T_US") s, peak RSS $((RSS_KB / 1024)) MB" ;;
+            esac
+        done
+        # old runs of this row go between repetitions, outside any timing
+        rm -rf "${ROW_DIR:?}"/r*; sync
+    done
+    end_row
+
+    m_serial=$(median "${serial[@]}"); m_j1=$(median "${j1[@]}"); m_j2=$(median "${j2[@]}")
+    rss_j1=$(max_of "${rss1[@]}"); rss_j2=$(max_of "${rss2[@]}")
+    if (( dask_timed_out )); then
+        dask_cell="> $DASK_TIMEOUT"
+        vs_dask="> $(fmt_ratio "${DASK_TIMEOUT}000000" "$m_j2")"
+        self_dask_cell="> $DASK_TIMEOUT"
+    else
+        m_dask=$(median "${dask[@]}")
+        dask_cell=$(fmt_s "$m_dask")
+        vs_dask=$(fmt_ratio "$m_dask" "$m_j2")
+        self_dask_cell=$(median "${self_dask[@]}")
+    fi
+    emit "| $label | $(fmt_s "$m_serial") | $dask_cell | $(fmt_s "$m_j1") | $(fmt_s "$m_j2") | $vs_dask | $(fmt_ratio "$m_serial" "$m_j2") | $(fmt_ratio "$m_j1" "$m_j2") | $(awk -v a="$rss_j1" -v b="$rss_j2" 'BEGIN { printf "%.0f / %.0f", a / 1024, b / 1024 }') |"
+    SELF_LINES+=("| $label | $(median "${self_serial[@]}") | $self_dask_cell |")
+done
+emit ""
+emit "Times are medians of $REPS repetition(s) of the whole process (interpreter start-up and imports"
+emit "included for the seed), tools alternating per repetition, each run into a fresh output folder."
+emit "Seed Dask runs are capped at $DASK_TIMEOUT s (\`> $DASK_TIMEOUT\`: timed out, not repeated)."
+emit "Speed-ups are against flowrun -j2; peak RSS is the maximum over the repetitions."
+emit ""
+emit "The seed's own \`wall=\` (the job only, without Python start-up and imports), s:"
+emit ""
+emit "| row | seed serial | seed Dask |"
+emit "|---|---:|---:|"
+for l in "${SELF_LINES[@]}"; do emit "$l"; done
+emit ""
+
+# ---------------------------------------------------------------- per-image overhead
+log "per-image overhead: $OVERHEAD_COUNT × 1×1 noise images, no steps, no outputs"
+new_row_dir overhead
+OVH_WF="$ROW_DIR/overhead.toml"
+printf 'name = "overhead"\n\n[source]\nkind = "noise"\ncount = %s\nshape = [1, 1]\n' "$OVERHEAD_COUNT" >"$OVH_WF"
+"$FLOWRUN" check "$OVH_WF" >/dev/null 2>&1 || die "flowrun check rejects the overhead workflow $OVH_WF"
+o1=() o2=()
+for (( rep = 1; rep <= REPS; rep++ )); do
+    order=(1 2); if (( rep % 2 == 0 )); then order=(2 1); fi
+    for j in "${order[@]}"; do
+        RUN_DIR="$ROW_DIR"; rc=0
+        sync
+        now_us; t0=$NOW_US
+        "$FLOWRUN" "$OVH_WF" -q --progress never -j "$j" >"$ROW_DIR/log" 2>&1 || rc=$?
+        now_us; T_US=$((NOW_US - t0))
+        (( rc == 0 )) || fail_run "flowrun overhead run -j$j failed (exit $rc)" "$ROW_DIR/log"
+        if [[ $j == 1 ]]; then o1+=("$T_US"); else o2+=("$T_US"); fi
+        tsv overhead "$OVERHEAD_COUNT × 1²" "flowrun -j$j" "$rep" "$(us_to_s "$T_US")" "" "" ok
+        log "[overhead] rep $rep/$REPS -j$j: $(fmt_s "$T_US") s"
+    done
+done
+end_row
+emit "## Per-image overhead (empty pipeline: $OVERHEAD_COUNT noise images of 1×1, no steps, no outputs)"
+emit ""
+emit "| flowrun | wall s | µs per image |"
+emit "|---|---:|---:|"
+for j in 1 2; do
+    if [[ $j == 1 ]]; then m=$(median "${o1[@]}"); else m=$(median "${o2[@]}"); fi
+    emit "| -j$j | $(fmt_s "$m") | $(awk -v u="$m" -v c="$OVERHEAD_COUNT" 'BEGIN { printf "%.2f", u / c }') |"
+done
+emit ""
+emit "µs per image = whole-process wall / count (process start-up included)."
+emit ""
+
+# ---------------------------------------------------------------- real PNGs
+find_imagemagick() {   # $1 = convert|mogrify -> IM_CMD array, or empty
+    local what=$1 c
+    IM_CMD=()
+    for c in "$what" "/usr/bin/$what" "$what-im6.q16" "$what-im6" "/usr/bin/$what-im6.q16"; do
+        if command -v "$c" >/dev/null 2>&1 && [[ $("$c" -version 2>/dev/null || true) == *ImageMagick* ]]; then
+            IM_CMD=("$(command -v "$c")"); return 0
+        fi
+    done
+    if command -v magick >/dev/null 2>&1 && [[ $(magick -version 2>/dev/null || true) == *ImageMagick* ]]; then
+        if [[ $what == convert ]]; then IM_CMD=("$(command -v magick)"); else IM_CMD=("$(command -v magick)" mogrify); fi
+        return 0
+    fi
+    return 1
+}
+gnu_parallel_ok() { command -v parallel >/dev/null && [[ $(parallel --version 2>/dev/null || true) == *"GNU parallel"* ]]; }
+
+if (( PNG )); then
+    log "PNG comparison: $PNG_COUNT × ${PNG_SIZE}² 8-bit gray PNGs, σ = $SIGMA"
+    gnu_parallel_ok || apt_install parallel || true
+    command -v vips >/dev/null || apt_install libvips-tools || true
+    if ! find_imagemagick convert || ! find_imagemagick mogrify; then apt_install imagemagick || true; fi
+    MISSING=()
+    gnu_parallel_ok || MISSING+=("GNU parallel (apt: parallel)")
+    command -v vips >/dev/null || MISSING+=("vips (apt: libvips-tools)")
+    find_imagemagick convert && IM_CONVERT=("${IM_CMD[@]}") || { IM_CONVERT=(); MISSING+=("ImageMagick convert (apt: imagemagick)"); }
+    find_imagemagick mogrify && IM_MOGRIFY=("${IM_CMD[@]}") || { IM_MOGRIFY=(); MISSING+=("ImageMagick mogrify (apt: imagemagick)"); }
+    for m in "${MISSING[@]}"; do warn "not available, its rows are skipped: $m"; done
+    have_parallel=0; if gnu_parallel_ok; then have_parallel=1; fi
+    have_vips=0; if command -v vips >/dev/null && (( have_parallel )); then have_vips=1; fi
+    have_convert=0; if (( ${#IM_CONVERT[@]} && have_parallel )); then have_convert=1; fi
+    have_mogrify=0; if (( ${#IM_MOGRIFY[@]} )); then have_mogrify=1; fi
+
+    DATA="$SCRATCH/png-data-${PNG_COUNT}x${PNG_SIZE}"
+    if [[ ! -f $DATA/.complete ]]; then
+        log "generating $PNG_COUNT PNGs into $DATA"
+        rm -rf "$DATA" "$DATA.tmp"
+        "$PY" "$BENCH_DIR/gen_png.py" "$DATA.tmp" "$PNG_COUNT" "$PNG_SIZE" || die "PNG generation failed"
+        touch "$DATA.tmp/.complete"; mv "$DATA.tmp" "$DATA"
+    fi
+    (( $(count_files "$DATA" '*.png') == PNG_COUNT )) || die "$DATA does not hold $PNG_COUNT PNGs; delete it"
+    PNGS=("$DATA"/*.png)
+
+    new_row_dir png
+    p_fr=() p_sk=() p_vips=() p_conv=() p_mog=()
+    declare -A WARM_OUT=()
+    tools=(flowrun skimage)
+    if (( have_vips )); then tools+=(vips); fi
+    if (( have_convert )); then tools+=(convert); fi
+    if (( have_mogrify )); then tools+=(mogrify); fi
+    for (( rep = 0; rep <= REPS; rep++ )); do   # rep 0 = warm-up (not counted)
+        order=("${tools[@]}")
+        if (( rep % 2 == 0 )); then rev=(); for (( k = ${#order[@]} - 1; k >= 0; k-- )); do rev+=("${order[k]}"); done; order=("${rev[@]}"); fi
+        for tool in "${order[@]}"; do
+            new_run_dir; out="$RUN_DIR/out"; mkdir -p "$out"
+            case $tool in
+                flowrun)
+                    wf="$RUN_DIR/png.toml"
+                    printf 'name = "png"\n\n[source]\nkind = "glob"\npattern = "%s/*.png"\n\n[[steps]]\nop = "gaussian"\nsigma = %s.0\n\n[output]\nimages = "%s/{stem}.png"\n' \
+                        "$DATA" "$SIGMA" "$out" >"$wf"
+                    run_cmd "flowrun (PNG)" "$out" "$PNG_COUNT" "$FLOWRUN" "$wf" -q --progress never -j 2
+                    if (( rep )); then p_fr+=("$T_US"); fi ;;
+                skimage)
+                    run_cmd "scikit-image loop" "$out" "$PNG_COUNT" "$PY" "$BENCH_DIR/skimage_png.py" "$SIGMA" "$out" "${PNGS[@]}"
+                    if (( rep )); then p_sk+=("$T_US"); fi ;;
+                vips)
+                    run_cmd "vips gaussblur" "$out" "$PNG_COUNT" parallel --will-cite -q -j2 vips gaussblur {} "$out/{/}" "$SIGMA" ::: "${PNGS[@]}"
+                    if (( rep )); then p_vips+=("$T_US"); fi ;;
+                convert)
+                    run_cmd "ImageMagick convert" "$out" "$PNG_COUNT" parallel --will-cite -q -j2 "${IM_CONVERT[@]}" {} -blur "0x$SIGMA" "$out/{/}" ::: "${PNGS[@]}"
+                    if (( rep )); then p_conv+=("$T_US"); fi ;;
+                mogrify)
+                    cp -p "${PNGS[@]}" "$out/"   # untimed: mogrify works in place on a copy
+                    run_cmd "ImageMagick mogrify" "$out" "$PNG_COUNT" "${IM_MOGRIFY[@]}" -blur "0x$SIGMA" "$out"/*.png
+                    if (( rep )); then p_mog+=("$T_US"); fi ;;
+            esac
+            if (( rep )); then
+                tsv png "$PNG_COUNT × ${PNG_SIZE}² PNG" "$tool" "$rep" "$(us_to_s "$T_US")" "" "" ok
+                log "[png] rep $rep/$REPS $tool: $(fmt_s "$T_US") s"
+            else
+                log "[png] warm-up $tool: $(fmt_s "$T_US") s"
+            fi
+            if (( rep == 0 )) && [[ $tool == flowrun || $tool == skimage ]]; then
+                WARM_OUT[$tool]=$out   # kept for the pixel check below
+            else
+                rm -rf "$RUN_DIR"
+            fi
+        done
+        if (( rep == 0 )); then
+            # flowrun's PNGs must hold scikit-image's pixels (decoded, so the encoders may differ)
+            PNG_CHECK=$("$PY" - "${WARM_OUT[flowrun]}" "${WARM_OUT[skimage]}" <<'PYEOF'
+import os, sys
+import imageio.v2 as imageio
+import numpy as np
+a, b = sys.argv[1], sys.argv[2]
+names = sorted(os.listdir(b))
+bad = [n for n in names if not np.array_equal(imageio.imread(os.path.join(a, n)), imageio.imread(os.path.join(b, n)))]
+print(f"{len(names) - len(bad)}/{len(names)}" + (f" (differ: {', '.join(bad[:5])})" if bad else ""))
+PYEOF
+            ) || die "the PNG pixel check failed to run"
+            log "[png] flowrun's pixels equal scikit-image's on $PNG_CHECK images"
+            [[ $PNG_CHECK == "$PNG_COUNT/$PNG_COUNT" ]] || warn "flowrun's PNGs differ from scikit-image's: $PNG_CHECK"
+            rm -rf "${WARM_OUT[flowrun]%/out}" "${WARM_OUT[skimage]%/out}"
+        fi
+        sync
+    done
+    end_row
+
+    m_fr=$(median "${p_fr[@]}")
+    emit "## Real PNGs ($PNG_COUNT × ${PNG_SIZE}² 8-bit gray, σ = $SIGMA, PNG output, same folder for every tool)"
+    emit ""
+    emit "| tool | wall s | ratio vs flowrun |"
+    emit "|---|---:|---:|"
+    png_row() { local name=$1; shift; if (( $# )); then local m; m=$(median "$@"); emit "| $name | $(fmt_s "$m") | $(fmt_ratio "$m" "$m_fr") |"; fi; }
+    png_row "flowrun -j2 (glob workflow, one gaussian step)" "${p_fr[@]}"
+    png_row "scikit-image serial loop (imread → gaussian → img_as_ubyte → imwrite)" "${p_sk[@]}"
+    if (( have_vips )); then png_row "\`vips gaussblur IN OUT $SIGMA\`, one process per file, \`parallel -j2\`" "${p_vips[@]}"; fi
+    if (( have_convert )); then png_row "ImageMagick \`convert IN -blur 0x$SIGMA OUT\`, \`parallel -j2\`" "${p_conv[@]}"; fi
+    if (( have_mogrify )); then png_row "ImageMagick \`mogrify -blur 0x$SIGMA\` on a copy, one process" "${p_mog[@]}"; fi
+    for m in "${MISSING[@]}"; do emit "| $m | not installed | |"; done
+    emit ""
+    emit "flowrun's decoded pixels equal the scikit-image loop's on $PNG_CHECK images (checked on the warm-up round)."
+    emit ""
+    emit "Medians of $REPS repetition(s) after one warm-up round. ImageMagick \`-gaussian-blur 0x$SIGMA\`"
+    emit "(a true 2-D Gaussian, about 9 s per 1024² image) is left out. vips and ImageMagick use their own"
+    emit "approximate kernels and their own threads (VIPS_CONCURRENCY, OpenMP), so their pixels differ from"
+    emit "scikit-image's; flowrun's equal scikit-image's."
+    emit ""
+fi
+
+# ---------------------------------------------------------------- report
+{
+    if (( QUICK )); then echo "# flowrun benchmark (--quick)"; else echo "# flowrun benchmark"; fi
+    echo ""
+    echo "Machine: ${CPU:-unknown CPU}, $CORES cores, $DATE, flowrun $COMMIT, load average at start $LOAD"
+    echo ""
+    echo "$PY_VERSIONS"
+    echo ""
+    printf '%s\n' "${REPORT[@]}"
+    echo "Raw measurements: \`$(basename "$TSV")\`."
+} >"$OUT"
+cat "$OUT"
+log "report written to $OUT (raw: $TSV)"
