@@ -95,6 +95,12 @@ pub struct RunArgs {
     /// Progress bar on stderr.
     #[arg(long, value_enum, default_value_t = Progress::Auto)]
     pub progress: Progress,
+    /// Recompute every image, even those a previous run left up to date.
+    #[arg(long)]
+    pub force: bool,
+    /// Print which images would run and which would be skipped (and why); compute nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 #[derive(Args, Debug, Clone)]

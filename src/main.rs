@@ -5,11 +5,13 @@ mod cli;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, LogFormat, Progress};
 use flowrun::config::{load_file, schema_json};
-use flowrun::exec::{run, RunOptions, Summary};
+use flowrun::exec::{dry_run, run, Decision, RunOptions, Summary};
 use flowrun::plan::{compile, graph, Plan};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -138,11 +140,32 @@ fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs) -> i32 {
         Progress::Never => false,
         Progress::Auto => !g.quiet && std::io::stderr().is_terminal(),
     };
-    let opts = RunOptions {
+    let mut opts = RunOptions {
         jobs: args.jobs.map_or(0, usize::from),
         only,
         progress,
+        force: args.force,
+        stop: None,
     };
+    if args.dry_run {
+        let decisions = dry_run(&plan, &opts);
+        let skip = decisions
+            .iter()
+            .filter(|(_, _, d)| *d == Decision::Skip)
+            .count();
+        for (index, input, d) in &decisions {
+            match d {
+                Decision::Skip => println!("skip  {index:>6}  {input}  (up to date)"),
+                Decision::Run(why) => println!("run   {index:>6}  {input}  ({why})"),
+            }
+        }
+        println!(
+            "dry run: {} would run, {skip} up to date",
+            decisions.len() - skip
+        );
+        return 0;
+    }
+    opts.stop = Some(stop_on_signals());
     match run(&plan, &opts) {
         Ok(summary) => {
             report(&plan, &summary, g.quiet);
@@ -153,6 +176,19 @@ fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs) -> i32 {
             1
         }
     }
+}
+
+/// SIGINT/SIGTERM raise the returned flag (the run stops taking images, finishes the ones in
+/// flight, flushes and exits 130); a second SIGINT exits at once with 130.
+fn stop_on_signals() -> Arc<AtomicBool> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    use signal_hook::flag;
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [SIGINT, SIGTERM] {
+        let _ = flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
+        let _ = flag::register(sig, Arc::clone(&stop));
+    }
+    stop
 }
 
 fn report(plan: &Plan, s: &Summary, quiet: bool) {
@@ -175,6 +211,12 @@ fn report(plan: &Plan, s: &Summary, quiet: bool) {
             s.expectations.len() - SHOWN
         );
     }
+    if s.interrupted {
+        eprintln!(
+            "interrupted: {} images done; rerun to finish (finished images are skipped)",
+            s.ok + s.failed
+        );
+    }
     if !quiet {
         let n = s.ok + s.failed;
         let secs = s.elapsed.as_secs_f64();
@@ -183,8 +225,13 @@ fn report(plan: &Plan, s: &Summary, quiet: bool) {
             .as_ref()
             .map(|r| format!("; results in {}", r.path.display()))
             .unwrap_or_default();
+        let skipped = if s.skipped > 0 {
+            format!(" ({} up to date, skipped)", s.skipped)
+        } else {
+            String::new()
+        };
         println!(
-            "{}: {n} images, {} ok, {} failed in {secs:.3} s ({:.1} images/s){results}",
+            "{}: {n} images, {} ok{skipped}, {} failed in {secs:.3} s ({:.1} images/s){results}",
             plan.name,
             s.ok,
             s.failed,

@@ -241,7 +241,7 @@ fn a_corrupt_file_is_a_failed_row() {
     let leftovers: Vec<_> = std::fs::read_dir(d.join("out"))
         .unwrap()
         .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".flowrun-tmp"))
         .collect();
     assert!(leftovers.is_empty(), "no temp files left: {leftovers:?}");
     assert!(

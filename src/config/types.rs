@@ -281,6 +281,10 @@ pub struct Output {
     /// Results table, `.csv` or `.json`: one row per image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<String>,
+    /// Allow placeholders to lead outside the pattern's folder (`..` or absolute paths coming
+    /// from input names or the workflow name). Off by default.
+    #[serde(default)]
+    pub allow_outside: bool,
 }
 
 /// An expectation: an image count (`ok`, `failed`) or bounds on a metric.

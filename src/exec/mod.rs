@@ -1,19 +1,26 @@
 //! Running a plan: a local rayon pool of `--jobs` workers pulls images in index order; each image
 //! is load → steps → metrics and encoded outputs, then its files are written atomically. A failed
 //! image is a row, not a stop. Rows flow over a channel to the collector on the calling thread,
-//! which writes the results table in index order as rows become ready, checks expectations and
-//! drives the progress bar — nothing shared is locked by the workers.
+//! which writes the results table in index order as rows become ready, records resume state
+//! ([`state`]), checks expectations and drives the progress bar — nothing shared is locked by the
+//! workers. SIGINT/SIGTERM stop the run cleanly: no new images start, in-flight ones finish, the
+//! table and state are flushed; a second SIGINT exits at once (final files are never partial:
+//! every file is renamed into place whole).
 
+mod state;
 mod task;
 
 use crate::plan::Plan;
 use crate::sinks::results::{repr_f64, ResultsSink, Row};
+use state::{plan_fingerprint, state_path, State};
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-pub use task::{run_image, Scratch};
+pub use state::{Entry, RESULTS_VERSION};
+pub use task::{run_job, Outcome, Resume, Scratch};
 
 /// Rows a worker collects before handing them to the collector.
 const BATCH_ROWS: usize = 64;
@@ -29,6 +36,10 @@ pub struct RunOptions {
     pub only: Option<Vec<usize>>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
+    /// Recompute every image, ignoring the resume state.
+    pub force: bool,
+    /// Set to stop the run (e.g. by a signal); checked before each image.
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// What happened.
@@ -36,6 +47,10 @@ pub struct RunOptions {
 pub struct Summary {
     pub ok: u64,
     pub failed: u64,
+    /// Of the ok images, how many were up to date and not recomputed.
+    pub skipped: u64,
+    /// The run was stopped before every image was done.
+    pub interrupted: bool,
     pub elapsed: Duration,
     /// `(index, input, error)` of every failed image.
     pub failures: Vec<(u64, String, String)>,
@@ -44,9 +59,11 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Exit status: 0 when every image and expectation passed, else 1.
+    /// Exit status: 0 when every image and expectation passed, 1 if not, 130 when interrupted.
     pub fn exit_code(&self) -> i32 {
-        if self.failed == 0 && self.expectations.is_empty() {
+        if self.interrupted {
+            130
+        } else if self.failed == 0 && self.expectations.is_empty() {
             0
         } else {
             1
@@ -61,15 +78,137 @@ pub enum RunError {
     Pool(usize, String),
     #[error("cannot write the results table `{0}`: {1}")]
     Results(String, std::io::Error),
+    #[error("cannot write the resume state `{0}`: {1}")]
+    State(String, std::io::Error),
+}
+
+/// The sidecar `<results>.meta.json`: which workflow and flowrun made the table, so any output
+/// can be traced to it.
+fn write_meta(plan: &Plan, results: &Path, s: &Summary) -> std::io::Result<()> {
+    let mut name = results.file_name().unwrap_or_default().to_os_string();
+    name.push(".meta.json");
+    let meta = serde_json::json!({
+        "flowrun_version": env!("CARGO_PKG_VERSION"),
+        "results_version": RESULTS_VERSION,
+        "exp": exp_name(),
+        "workflow": plan.name,
+        "workflow_file": plan.workflow_file,
+        "workflow_blake3": plan.workflow_hash,
+        "plan_blake3": plan_fingerprint(plan, exp_name()).to_hex().to_string(),
+        "images": s.ok + s.failed,
+        "ok": s.ok,
+        "failed": s.failed,
+        "skipped_up_to_date": s.skipped,
+        "interrupted": s.interrupted,
+        "elapsed_s": s.elapsed.as_secs_f64(),
+    });
+    let mut text = serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?;
+    text.push('\n');
+    crate::sinks::atomic::write_atomic(&results.with_file_name(name), text.as_bytes())
+}
+
+/// Name of the `exp` the Gaussian kernels use (part of every resume key).
+fn exp_name() -> &'static str {
+    use crate::ops::npexp::{exp_svml, numpy_exp};
+    if std::ptr::fn_addr_eq(numpy_exp(), exp_svml as fn(f64) -> f64) {
+        "svml"
+    } else {
+        "libm"
+    }
+}
+
+/// What a rerun would do with one image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// Up to date: its key matches and its outputs are intact.
+    Skip,
+    /// To run, and why.
+    Run(String),
+}
+
+/// `--dry-run`: what [`run`] would do with each selected image, without computing anything.
+pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Vec<(u64, String, Decision)> {
+    let state = State::load(&state_path(plan));
+    let fingerprint = plan_fingerprint(plan, exp_name());
+    let resume = Resume {
+        fingerprint,
+        entries: &state.entries,
+    };
+    positions(plan, opts)
+        .into_iter()
+        .map(|p| {
+            let job = &plan.jobs[p];
+            let decision = if opts.force {
+                Decision::Run("--force".into())
+            } else {
+                match job.file.as_ref().map(std::fs::read).transpose() {
+                    Err(e) => Decision::Run(format!("input unreadable: {e}")),
+                    Ok(bytes) => match (
+                        task::check(&resume, job, bytes.as_deref()),
+                        state.entries.get(&job.index),
+                    ) {
+                        ((_, Some(_)), _) => Decision::Skip,
+                        (_, None) => Decision::Run("not done before".into()),
+                        ((key, None), Some(e)) if e.key == key => {
+                            Decision::Run("an output is missing or changed".into())
+                        }
+                        (_, Some(_)) => Decision::Run("the workflow or the input changed".into()),
+                    },
+                }
+            };
+            (job.index, job.input_label(), decision)
+        })
+        .collect()
+}
+
+fn positions(plan: &Plan, opts: &RunOptions) -> Vec<usize> {
+    match &opts.only {
+        Some(p) => p.clone(),
+        None => (0..plan.jobs.len()).collect(),
+    }
+}
+
+/// Removes temp files a killed run left in the output folders (`.NAME.PID.N.flowrun-tmp`).
+fn sweep_stale_temps(plan: &Plan) {
+    let mut dirs: Vec<PathBuf> = plan
+        .jobs
+        .iter()
+        .flat_map(|j| {
+            j.outputs
+                .iter()
+                .map(|(p, _)| p.parent().map(Path::to_path_buf).unwrap_or_default())
+        })
+        .chain(
+            plan.results
+                .iter()
+                .map(|r| r.path.parent().map(Path::to_path_buf).unwrap_or_default()),
+        )
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    for dir in dirs {
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        let Ok(rd) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for e in rd.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') && name.ends_with(".flowrun-tmp") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
 }
 
 /// Runs `plan` and returns the summary. Results do not depend on `opts.jobs`.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     let start = Instant::now();
-    let positions: Vec<usize> = match &opts.only {
-        Some(p) => p.clone(),
-        None => (0..plan.jobs.len()).collect(),
-    };
+    let positions = positions(plan, opts);
     let threads = if opts.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     } else {
@@ -80,25 +219,51 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         .thread_name(|i| format!("flowrun-{i}"))
         .build()
         .map_err(|e| RunError::Pool(threads, e.to_string()))?;
+    sweep_stale_temps(plan);
+    let spath = state_path(plan);
+    let spath_label = spath.display().to_string();
+    let mut state = if opts.force {
+        State::empty(&spath)
+    } else {
+        State::load(&spath)
+    };
+    let entries = std::mem::take(&mut state.entries);
+    let resume = Resume {
+        fingerprint: plan_fingerprint(plan, exp_name()),
+        entries: &entries,
+    };
     let results_path = plan
         .results
         .as_ref()
         .map(|r| r.path.display().to_string())
         .unwrap_or_default();
-    let mut sink =
-        ResultsSink::create(plan).map_err(|e| RunError::Results(results_path.clone(), e))?;
-    let bar = progress_bar(opts.progress, positions.len() as u64);
+    let sink = ResultsSink::create(plan).map_err(|e| RunError::Results(results_path.clone(), e))?;
     tracing::info!(images = positions.len(), threads, workflow = %plan.name, "run started");
 
     let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    let (tx, rx) = mpsc::channel::<Vec<(usize, Row)>>();
-    let mut summary = Summary::default();
-    let mut sink_error = None;
+    let local_stop = AtomicBool::new(false);
+    let external = opts.stop.clone();
+    let stopped = || {
+        local_stop.load(Ordering::Relaxed)
+            || external.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+    };
+    let (tx, rx) = mpsc::channel::<Vec<(usize, Outcome)>>();
+    let mut c = Collector {
+        plan,
+        sink,
+        sink_error: None,
+        state,
+        state_error: None,
+        bar: progress_bar(opts.progress, positions.len() as u64),
+        summary: Summary::default(),
+        done: 0,
+        stop: &local_stop,
+    };
     std::thread::scope(|s| {
         let positions = &positions;
         let next = &next;
-        let stop = &stop;
+        let stopped = &stopped;
+        let resume = &resume;
         s.spawn(move || {
             pool.scope(|ps| {
                 for _ in 0..threads {
@@ -111,15 +276,20 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                         let mut batch = Vec::with_capacity(BATCH_ROWS);
                         let mut since = Instant::now();
                         loop {
+                            if stopped() {
+                                break;
+                            }
                             let k = next.fetch_add(1, Ordering::Relaxed);
-                            if k >= positions.len() || stop.load(Ordering::Relaxed) {
+                            if k >= positions.len() {
                                 break;
                             }
                             if batch.is_empty() {
                                 since = Instant::now();
                             }
-                            batch
-                                .push((k, run_image(plan, &plan.jobs[positions[k]], &mut scratch)));
+                            batch.push((
+                                k,
+                                run_job(plan, &plan.jobs[positions[k]], &mut scratch, resume),
+                            ));
                             if batch.len() >= BATCH_ROWS || since.elapsed() >= BATCH_TIME {
                                 let full =
                                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
@@ -136,53 +306,124 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                 drop(tx);
             });
         });
-        // Collector: rows arrive in any order and leave in index order.
+        // Rows arrive in any order and leave in index order.
         let mut pending = BTreeMap::new();
         let mut want = 0usize;
         for batch in rx {
-            for (k, row) in batch {
-                pending.insert(k, row);
+            for (k, outcome) in batch {
+                pending.insert(k, outcome);
             }
-            while let Some(row) = pending.remove(&want) {
+            while let Some(outcome) = pending.remove(&want) {
                 want += 1;
-                if let Some(b) = &bar {
-                    b.inc(1);
-                }
-                if let Some(sk) = sink.as_mut() {
-                    if let Err(e) = sk.write_row(&row) {
-                        sink_error = Some(e);
-                        stop.store(true, Ordering::Relaxed);
-                        sink = None;
-                    }
-                }
-                record(plan, &mut summary, row);
+                c.emit(outcome);
             }
-            if let Some(Err(e)) = sink.as_mut().map(ResultsSink::flush) {
-                sink_error = Some(e);
-                stop.store(true, Ordering::Relaxed);
-                sink = None;
-            }
+            c.end_batch();
+        }
+        // Stopped early: rows finished out of order are still written (with gaps before them).
+        for (_, outcome) in std::mem::take(&mut pending) {
+            c.emit(outcome);
         }
     });
+    let Collector {
+        sink,
+        sink_error,
+        mut state,
+        state_error,
+        bar,
+        mut summary,
+        done,
+        ..
+    } = c;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
+    summary.interrupted = done < positions.len() && sink_error.is_none();
     if let Some(e) = sink_error {
         return Err(RunError::Results(results_path, e));
     }
     if let Some(sk) = sink {
         sk.finish()
-            .map_err(|e| RunError::Results(results_path, e))?;
+            .map_err(|e| RunError::Results(results_path.clone(), e))?;
     }
-    check_counts(plan, &mut summary);
+    if let Some(e) = state_error {
+        return Err(RunError::State(spath_label, e));
+    }
+    if !summary.interrupted {
+        // Keep what earlier runs recorded (skipped images), newest entry per image first.
+        for (index, e) in entries {
+            state.entries.entry(index).or_insert(e);
+        }
+        state
+            .compact()
+            .map_err(|e| RunError::State(spath_label, e))?;
+        check_counts(plan, &mut summary);
+    }
     summary.elapsed = start.elapsed();
+    if let Some(r) = &plan.results {
+        write_meta(plan, &r.path, &summary)
+            .map_err(|e| RunError::Results(results_path.clone(), e))?;
+    }
     tracing::info!(
         ok = summary.ok,
         failed = summary.failed,
+        skipped = summary.skipped,
         elapsed_s = summary.elapsed.as_secs_f64(),
         "run finished"
     );
     Ok(summary)
+}
+
+/// The receiving end: writes rows in order, records state, counts, checks expectations.
+struct Collector<'a> {
+    plan: &'a Plan,
+    sink: Option<ResultsSink>,
+    sink_error: Option<std::io::Error>,
+    state: State,
+    state_error: Option<std::io::Error>,
+    bar: Option<indicatif::ProgressBar>,
+    summary: Summary,
+    done: usize,
+    /// Raised when the table cannot be written: workers stop taking images.
+    stop: &'a AtomicBool,
+}
+
+impl Collector<'_> {
+    fn emit(&mut self, outcome: Outcome) {
+        self.done += 1;
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+        if let Some(sk) = self.sink.as_mut() {
+            if let Err(e) = sk.write_row(&outcome.row) {
+                self.fail_sink(e);
+            }
+        }
+        if let Some(e) = &outcome.entry {
+            if let Err(err) = self.state.append(e) {
+                self.state_error.get_or_insert(err);
+            }
+        }
+        if outcome.skipped {
+            self.summary.skipped += 1;
+        }
+        record(self.plan, &mut self.summary, outcome.row);
+    }
+
+    /// After each batch: push the table's rows to its file and make the state durable.
+    fn end_batch(&mut self) {
+        if let Some(Err(e)) = self.sink.as_mut().map(ResultsSink::flush) {
+            self.fail_sink(e);
+        }
+        if let Err(err) = self.state.sync() {
+            self.state_error.get_or_insert(err);
+        }
+    }
+
+    fn fail_sink(&mut self, e: std::io::Error) {
+        self.sink_error = Some(e);
+        self.stop.store(true, Ordering::Relaxed);
+        self.sink = None;
+    }
 }
 
 fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {

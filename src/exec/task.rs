@@ -2,14 +2,16 @@
 //! failure (decode, out-of-range values, a write) makes the image a failed row, and every file it
 //! had written is removed again, so a failed image leaves no output behind.
 
+use super::state::{job_key, Entry};
 use crate::metrics::MetricKind;
 use crate::ops::OpScratch;
 use crate::plan::{Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::write_atomic;
 use crate::sinks::encode::encode;
 use crate::sinks::results::Row;
-use crate::source::{decode::decode_file, noise::noise_into};
+use crate::source::{decode::decode_bytes, noise::noise_into};
 use crate::Image;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -22,63 +24,162 @@ pub struct Scratch {
     ops: OpScratch,
 }
 
-/// Runs one job; never panics outward (a panic becomes a failed row).
-pub fn run_image(plan: &Plan, job: &Job, scratch: &mut Scratch) -> Row {
+/// Input files larger than this are refused before reading (a guard against reading, say, a
+/// disk image by mistake; real images are far smaller).
+const MAX_FILE_BYTES: u64 = 4 << 30;
+
+/// What the run knows about earlier runs: the plan's fingerprint and the recorded entries.
+pub struct Resume<'a> {
+    pub fingerprint: blake3::Hash,
+    pub entries: &'a HashMap<u64, Entry>,
+}
+
+/// What became of one image.
+pub struct Outcome {
+    pub row: Row,
+    /// A new state entry (recomputed successful images only).
+    pub entry: Option<Entry>,
+    /// The image was up to date and not recomputed.
+    pub skipped: bool,
+}
+
+/// Reads a job's input file (`None` for generated images).
+fn read_input(job: &Job) -> Result<Option<Vec<u8>>, String> {
+    let Some(path) = &job.file else {
+        return Ok(None);
+    };
+    let fail = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
+    let len = std::fs::metadata(path).map_err(fail)?.len();
+    if len > MAX_FILE_BYTES {
+        return Err(format!(
+            "{}: file is {len} bytes, over the {MAX_FILE_BYTES}-byte limit",
+            path.display()
+        ));
+    }
+    std::fs::read(path).map(Some).map_err(fail)
+}
+
+/// Whether `job` is up to date: its key (computed from `input`) matches the recorded entry and
+/// the recorded outputs are intact. Returns the key and, when up to date, the entry.
+pub fn check<'a>(
+    resume: &Resume<'a>,
+    job: &Job,
+    input: Option<&[u8]>,
+) -> (String, Option<&'a Entry>) {
+    let key = job_key(&resume.fingerprint, job, input);
+    let hit = resume
+        .entries
+        .get(&job.index)
+        .filter(|e| e.key == key && e.outputs_intact());
+    (key, hit)
+}
+
+/// Runs one job — or skips it when `resume` shows it up to date. Never panics outward (a panic
+/// becomes a failed row).
+pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -> Outcome {
     let start = Instant::now();
-    let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(plan, job, scratch)))
-            .unwrap_or_else(|p| {
-                let msg = p
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| p.downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "unknown panic".into());
-                Err(format!("internal error (please report): {msg}"))
-            });
-    let elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
-    let input = job.input_label();
+    let input = match read_input(job) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return Outcome {
+                row: failed_row(plan, job, e, start),
+                entry: None,
+                skipped: false,
+            }
+        }
+    };
+    let (key, hit) = check(resume, job, input.as_deref());
+    if let Some(e) = hit {
+        return Outcome {
+            row: e.row(),
+            entry: None,
+            skipped: true,
+        };
+    }
+    let (row, hashes) = run_image(plan, job, input.as_deref(), scratch, start);
+    let entry = row.ok().then(|| Entry::new(&row, key, hashes));
+    Outcome {
+        row,
+        entry,
+        skipped: false,
+    }
+}
+
+fn failed_row(plan: &Plan, job: &Job, error: String, start: Instant) -> Row {
+    Row {
+        index: job.index,
+        input: job.input_label(),
+        error: Some(error),
+        metrics: vec![f64::NAN; plan.metrics.len()],
+        outputs: vec![String::new(); plan.writers.len()],
+        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+    }
+}
+
+/// Computes one image from its input bytes; returns its row and the blake3 of every output.
+/// Never panics outward (a panic becomes a failed row).
+pub fn run_image(
+    plan: &Plan,
+    job: &Job,
+    input: Option<&[u8]>,
+    scratch: &mut Scratch,
+    start: Instant,
+) -> (Row, Vec<String>) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        process(plan, job, input, scratch)
+    }))
+    .unwrap_or_else(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(format!("internal error (please report): {msg}"))
+    });
     match outcome {
-        Ok(metrics) => Row {
-            index: job.index,
-            input,
-            error: None,
-            metrics,
-            outputs: job
-                .outputs
-                .iter()
-                .map(|(p, _)| p.display().to_string())
-                .collect(),
-            elapsed_ms,
-        },
-        Err(error) => Row {
-            index: job.index,
-            input,
-            error: Some(error),
-            metrics: vec![f64::NAN; plan.metrics.len()],
-            outputs: vec![String::new(); plan.writers.len()],
-            elapsed_ms,
-        },
+        Ok((metrics, hashes)) => (
+            Row {
+                index: job.index,
+                input: job.input_label(),
+                error: None,
+                metrics,
+                outputs: job
+                    .outputs
+                    .iter()
+                    .map(|(p, _)| p.display().to_string())
+                    .collect(),
+                elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+            },
+            hashes,
+        ),
+        Err(error) => (failed_row(plan, job, error, start), Vec::new()),
     }
 }
 
 /// Loads (or generates) the job's input into `img`.
-fn load(plan: &Plan, job: &Job, img: &mut Image) -> Result<(), String> {
-    match (&plan.source, &job.file) {
-        (SourcePlan::Noise(spec), _) => {
+fn load(plan: &Plan, job: &Job, input: Option<&[u8]>, img: &mut Image) -> Result<(), String> {
+    match (&plan.source, &job.file, input) {
+        (SourcePlan::Noise(spec), _, _) => {
             noise_into(spec, job.index, &mut img.data);
             (img.height, img.width, img.channels) = (spec.height, spec.width, 1);
             Ok(())
         }
-        (SourcePlan::Files { decode, .. }, Some(path)) => {
-            *img = decode_file(path, decode).map_err(|e| format!("{}: {e}", path.display()))?;
+        (SourcePlan::Files { decode, .. }, Some(path), Some(bytes)) => {
+            *img = decode_bytes(bytes, decode).map_err(|e| format!("{}: {e}", path.display()))?;
             Ok(())
         }
-        (SourcePlan::Files { .. }, None) => Err("no input file".into()),
+        (SourcePlan::Files { .. }, _, _) => Err("no input file".into()),
     }
 }
 
-/// Metric values, in plan order; outputs are written before returning Ok.
-fn process(plan: &Plan, job: &Job, scratch: &mut Scratch) -> Result<Vec<f64>, String> {
+/// Metric values, in plan order, and the blake3 of each output; outputs are written before
+/// returning Ok.
+fn process(
+    plan: &Plan,
+    job: &Job,
+    input: Option<&[u8]>,
+    scratch: &mut Scratch,
+) -> Result<(Vec<f64>, Vec<String>), String> {
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
     let mut encoded: Vec<(PathBuf, Vec<u8>)> = Vec::with_capacity(job.outputs.len());
     let mut visit = |node: NodeRef, img: &Image| -> Result<(), String> {
@@ -104,7 +205,7 @@ fn process(plan: &Plan, job: &Job, scratch: &mut Scratch) -> Result<Vec<f64>, St
         Ok(())
     };
     let Scratch { cur, next, ops } = scratch;
-    load(plan, job, cur)?;
+    load(plan, job, input, cur)?;
     visit(NodeRef::Input, cur)?;
     for (i, step) in plan.steps.iter().enumerate() {
         step.op.apply_into(cur, next, ops);
@@ -112,7 +213,11 @@ fn process(plan: &Plan, job: &Job, scratch: &mut Scratch) -> Result<Vec<f64>, St
         visit(NodeRef::Step(i), cur)?;
     }
     commit(&encoded)?;
-    Ok(metrics)
+    let hashes = encoded
+        .iter()
+        .map(|(_, b)| blake3::hash(b).to_hex().to_string())
+        .collect();
+    Ok((metrics, hashes))
 }
 
 fn measure(kind: MetricKind, img: &Image) -> f64 {

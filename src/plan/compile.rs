@@ -432,7 +432,19 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             }
             let key = normalize(cwd, &rendered);
             if !reported[w] {
-                if let Some(&i) = input_set.get(&key) {
+                let root = normalize(cwd, Path::new(pattern.literal_dir()));
+                if !wf.output.allow_outside && !key.starts_with(&root) {
+                    reported[w] = true;
+                    cx.err(
+                        *pos,
+                        format!(
+                            "image {index}'s output `{}` lands outside `{}`, the pattern's folder",
+                            rendered.display(),
+                            root.display()
+                        ),
+                        Some("placeholders must not lead out of the output folder (`..`, absolute paths); set `output.allow_outside = true` to allow it".into()),
+                    );
+                } else if let Some(&i) = input_set.get(&key) {
                     reported[w] = true;
                     cx.err(
                         *pos,
@@ -560,9 +572,17 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         cx.err(Pos::Unknown, "some steps could not be compiled", None);
         return Err(cx.report);
     }
+    let mut h = blake3::Hasher::new();
+    h.update(loaded.report.source.as_bytes());
+    for o in &loaded.report.overrides {
+        h.update(b"\0--set ");
+        h.update(o.as_bytes());
+    }
     Ok(Plan {
         name,
         workflow: loaded.stem.clone(),
+        workflow_file: loaded.path.display().to_string(),
+        workflow_hash: h.finalize().to_hex().to_string(),
         source,
         jobs,
         steps,

@@ -23,6 +23,9 @@ pub struct Plan {
     pub name: String,
     /// The workflow file's stem.
     pub workflow: String,
+    /// The workflow file as given, and blake3 of its text and the `--set` overrides.
+    pub workflow_file: String,
+    pub workflow_hash: String,
     /// Where images come from.
     pub source: SourcePlan,
     /// One job per image, in index order.

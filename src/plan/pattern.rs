@@ -159,6 +159,21 @@ impl Pattern {
         &self.text
     }
 
+    /// The folder part of the pattern's literal prefix (everything before the first placeholder,
+    /// up to its last `/`): outputs must stay inside it.
+    pub fn literal_dir(&self) -> &str {
+        let prefix = match self.parts.first() {
+            Some(Part::Lit(s)) => s.as_str(),
+            _ => "",
+        };
+        // A literal part may hold an escaped brace, which does not start a placeholder.
+        match prefix.rfind('/') {
+            Some(0) => "/",
+            Some(i) => &prefix[..i],
+            None => "",
+        }
+    }
+
     /// Whether the pattern uses `field`.
     pub fn uses(&self, field: Field) -> bool {
         self.parts
@@ -301,6 +316,16 @@ mod tests {
             (errs[0].offset, errs[0].message.as_str()),
             (1, "unclosed `{` in pattern")
         );
+    }
+
+    #[test]
+    fn literal_dir_is_the_fixed_folder() {
+        let d = |p: &str| Pattern::parse(p).unwrap().literal_dir().to_string();
+        assert_eq!(d("out/blur/image_{index:02}.bmp"), "out/blur");
+        assert_eq!(d("out/{dir}/{stem}.png"), "out");
+        assert_eq!(d("{stem}.png"), "");
+        assert_eq!(d("/abs/x{index}.png"), "/abs");
+        assert_eq!(d("/{stem}.png"), "/");
     }
 
     #[test]

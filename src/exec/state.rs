@@ -1,0 +1,209 @@
+//! Resume state: what each finished image was made from, so a rerun skips images that are up to
+//! date. Stored append-only as JSON lines in a `.flowrun/` folder beside the results table (or,
+//! without one, in `./.flowrun/`), flushed and fsync'd after every batch of rows.
+//!
+//! An image's **key** is a blake3 hash of: a results-version salt (bumped whenever flowrun's
+//! numbers change) and which `exp` the kernels use; the compiled plan as it affects that image
+//! (source parameters, every step's op and parameters, metric ops and what they read, writer
+//! formats and dtypes — not file formatting, comments or names of unrelated things); the image's
+//! index and rendered output paths; and its input content (the file's bytes, or for noise its
+//! generator parameters, which are in the plan). A rerun skips an image when its key matches the
+//! recorded one and every recorded output still exists with the recorded blake3 hash; otherwise
+//! the image is recomputed from its input. Pixels are not cached between steps, so any change
+//! that affects an image (a step parameter, a new metric) recomputes that whole image; images the
+//! change does not affect are skipped. Failed images are not recorded and always run again.
+
+use crate::plan::{Job, Plan, SourcePlan};
+use crate::sinks::results::{repr_f64, Row};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+/// Bump whenever a change to flowrun changes any output byte or metric value.
+pub const RESULTS_VERSION: u32 = 1;
+
+/// One finished image, as recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Entry {
+    pub index: u64,
+    pub key: String,
+    pub input: String,
+    /// Metric values printed like Python's repr (exact; `nan`/`inf` allowed).
+    pub metrics: Vec<String>,
+    /// `(path, blake3 hex)` of every output written.
+    pub outputs: Vec<(String, String)>,
+    pub elapsed_ms: f64,
+}
+
+impl Entry {
+    /// The results row this entry stands for.
+    pub fn row(&self) -> Row {
+        Row {
+            index: self.index,
+            input: self.input.clone(),
+            error: None,
+            metrics: self
+                .metrics
+                .iter()
+                .map(|m| m.parse().unwrap_or(f64::NAN))
+                .collect(),
+            outputs: self.outputs.iter().map(|(p, _)| p.clone()).collect(),
+            elapsed_ms: self.elapsed_ms,
+        }
+    }
+
+    /// Whether every recorded output still exists with its recorded content.
+    pub fn outputs_intact(&self) -> bool {
+        self.outputs.iter().all(|(p, h)| {
+            std::fs::read(p).is_ok_and(|bytes| blake3::hash(&bytes).to_hex().as_str() == h)
+        })
+    }
+
+    pub fn new(row: &Row, key: String, hashes: Vec<String>) -> Entry {
+        Entry {
+            index: row.index,
+            key,
+            input: row.input.clone(),
+            metrics: row.metrics.iter().map(|&v| repr_f64(v)).collect(),
+            outputs: row.outputs.iter().cloned().zip(hashes).collect(),
+            elapsed_ms: row.elapsed_ms,
+        }
+    }
+}
+
+/// Where the state of `plan` lives.
+pub fn state_path(plan: &Plan) -> PathBuf {
+    match &plan.results {
+        Some(r) => {
+            let dir = r.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let name = r
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            dir.join(".flowrun").join(format!("{name}.state.jsonl"))
+        }
+        None => PathBuf::from(".flowrun").join(format!("{}.state.jsonl", plan.workflow)),
+    }
+}
+
+/// The plan's part of every key: everything that affects an image's outputs and metric values.
+pub fn plan_fingerprint(plan: &Plan, exp_name: &str) -> blake3::Hash {
+    let mut h = blake3::Hasher::new();
+    let mut add = |s: String| {
+        h.update(s.as_bytes());
+        h.update(b"\0");
+    };
+    add(format!("results-version {RESULTS_VERSION} exp {exp_name}"));
+    match &plan.source {
+        SourcePlan::Noise(spec) => add(format!("noise {spec:?}")),
+        SourcePlan::Files { decode, .. } => add(format!("files {decode:?}")),
+    }
+    for s in &plan.steps {
+        add(format!("step {:?}", s.op));
+    }
+    for m in &plan.metrics {
+        add(format!("metric {:?} on {:?}", m.kind, m.on));
+    }
+    for w in &plan.writers {
+        add(format!("writer {:?} {:?}", w.node, w.dtype));
+    }
+    h.finalize()
+}
+
+/// An image's key: the plan fingerprint, the job's index and outputs, and its input's content.
+pub fn job_key(fingerprint: &blake3::Hash, job: &Job, input_bytes: Option<&[u8]>) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(fingerprint.as_bytes());
+    h.update(&job.index.to_le_bytes());
+    for (p, f) in &job.outputs {
+        h.update(p.as_os_str().as_encoded_bytes());
+        h.update(format!("\0{f:?}\0").as_bytes());
+    }
+    if let Some(bytes) = input_bytes {
+        h.update(blake3::hash(bytes).as_bytes());
+    }
+    h.finalize().to_hex().to_string()
+}
+
+/// The recorded state, and the log new entries are appended to.
+pub struct State {
+    path: PathBuf,
+    /// The latest entry per index.
+    pub entries: HashMap<u64, Entry>,
+    log: Option<File>,
+}
+
+impl State {
+    /// Reads the state at `path` (missing = empty; a torn last line from a crash is ignored).
+    pub fn load(path: &Path) -> State {
+        let mut entries = HashMap::new();
+        if let Ok(f) = File::open(path) {
+            for line in BufReader::new(f).lines() {
+                let Ok(line) = line else { break };
+                if let Ok(e) = serde_json::from_str::<Entry>(&line) {
+                    entries.insert(e.index, e);
+                }
+            }
+        }
+        State {
+            path: path.to_path_buf(),
+            entries,
+            log: None,
+        }
+    }
+
+    /// An empty state that will be written to `path` (for `--force`).
+    pub fn empty(path: &Path) -> State {
+        State {
+            path: path.to_path_buf(),
+            entries: HashMap::new(),
+            log: None,
+        }
+    }
+
+    /// Appends an entry (buffered by the OS until [`State::sync`]).
+    pub fn append(&mut self, e: &Entry) -> io::Result<()> {
+        if self.log.is_none() {
+            if let Some(dir) = self.path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            self.log = Some(
+                OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(&self.path)?,
+            );
+        }
+        let mut line = serde_json::to_string(e).map_err(io::Error::other)?;
+        line.push('\n');
+        if let Some(f) = self.log.as_mut() {
+            f.write_all(line.as_bytes())?;
+        }
+        self.entries.insert(e.index, e.clone());
+        Ok(())
+    }
+
+    /// Makes appended entries durable.
+    pub fn sync(&mut self) -> io::Result<()> {
+        match self.log.as_mut() {
+            Some(f) => f.sync_data(),
+            None => Ok(()),
+        }
+    }
+
+    /// Rewrites the log with one line per image (atomically), so it does not grow across runs.
+    pub fn compact(&mut self) -> io::Result<()> {
+        self.log = None;
+        let mut items: Vec<&Entry> = self.entries.values().collect();
+        items.sort_by_key(|e| e.index);
+        let mut text = String::new();
+        for e in items {
+            text.push_str(&serde_json::to_string(e).map_err(io::Error::other)?);
+            text.push('\n');
+        }
+        crate::sinks::atomic::write_atomic(&self.path, text.as_bytes())
+    }
+}
