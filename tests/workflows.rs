@@ -68,7 +68,10 @@ fn toml_and_yaml_compile_to_the_same_plan() {
     assert_eq!(toml.draft, yaml.draft);
     let mut a = compile(&toml, &cwd).unwrap();
     let mut b = compile(&yaml, &cwd).unwrap();
-    assert_ne!(a.workflow_hash, b.workflow_hash, "the file hashes differ, of course");
+    assert_ne!(
+        a.workflow_hash, b.workflow_hash,
+        "the file hashes differ, of course"
+    );
     for p in [&mut a, &mut b] {
         p.workflow_file.clear();
         p.workflow_hash.clear();

@@ -1,0 +1,270 @@
+//! Resume after a crash: `kill -9` at random moments, then a rerun gives outputs and results
+//! identical to an uninterrupted run and recomputes only the unfinished images; SIGTERM stops a run
+//! cleanly (exit 130, nothing partial); edits recompute only what they affect.
+
+mod common;
+use common::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+const WORKFLOW: &str = "[source]
+kind = \"noise\"
+count = 240
+shape = [96, 128]
+[[steps]]
+op = \"gaussian\"
+name = \"blur\"
+sigma = 3.0
+[metrics]
+input_variance = { op = \"variance\", on = \"input\" }
+output_variance = { op = \"variance\" }
+[output]
+images = \"out/img_{index:03}.bmp\"
+results = \"out/results.csv\"
+";
+
+/// The results table without the `elapsed_ms` column (timings differ from run to run).
+fn table_without_timings(dir: &Path) -> Vec<String> {
+    let (header, rows) = read_csv(&dir.join("out/results.csv"));
+    let t = header.iter().position(|h| h == "elapsed_ms").unwrap();
+    rows.into_iter()
+        .map(|mut r| {
+            r.remove(t);
+            r.join(",")
+        })
+        .collect()
+}
+
+/// Image indexes recorded as finished in the resume state (a torn last line is ignored).
+fn recorded(dir: &Path) -> BTreeSet<u64> {
+    let text = std::fs::read_to_string(dir.join("out/.flowrun/results.csv.state.jsonl"))
+        .unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["index"].as_u64())
+        .collect()
+}
+
+fn temp_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir.join("out"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".flowrun-tmp"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// "240 images, 240 ok (N up to date, skipped), …" → N.
+fn skipped(summary: &str) -> u64 {
+    summary
+        .split(" (")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn kill_9_then_resume_equals_an_uninterrupted_run() {
+    let reference = with_file("w.toml", WORKFLOW);
+    let out = flowrun(reference.path(), &["w.toml", "-j", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+
+    let dir = with_file("w.toml", WORKFLOW);
+    // Deterministic "random" kill times, spread over the run.
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut kills = 0;
+    for _ in 0..6 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let delay = Duration::from_millis(5 + x % 60);
+        let mut child = Command::new(BIN)
+            .args(["w.toml", "-j", "2", "-q"])
+            .current_dir(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    assert!(
+        kills >= 3,
+        "the run must actually be interrupted (only {kills} kills landed)"
+    );
+    let done_before = recorded(dir.path());
+    let out = flowrun(dir.path(), &["w.toml", "-j", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let summary = stdout(&out);
+    println!(
+        "{kills} kills; {} images were finished before the last run; {summary}",
+        done_before.len()
+    );
+    assert_eq!(
+        skipped(&summary),
+        done_before.len() as u64,
+        "exactly the finished images are skipped, every other image is recomputed: {summary}"
+    );
+    assert_eq!(
+        table_without_timings(dir.path()),
+        table_without_timings(reference.path())
+    );
+    for i in 0..240 {
+        let name = format!("out/img_{i:03}.bmp");
+        assert_eq!(
+            sha256(&dir.path().join(&name)),
+            sha256(&reference.path().join(&name)),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        temp_files(dir.path()),
+        Vec::<String>::new(),
+        "no temp files are left behind"
+    );
+    let bmps = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".bmp")
+        })
+        .count();
+    assert_eq!(bmps, 240, "no image missing or duplicated");
+    // A third run has nothing to do.
+    let again = flowrun(dir.path(), &["w.toml"]);
+    assert_eq!(skipped(&stdout(&again)), 240, "{}", stdout(&again));
+}
+
+#[test]
+fn sigterm_stops_cleanly_and_the_rerun_finishes() {
+    let dir = with_file("w.toml", &WORKFLOW.replace("count = 240", "count = 2000"));
+    let child = Command::new(BIN)
+        .args(["w.toml", "-j", "2"])
+        .current_dir(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(150));
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted:"), "{}", stderr(&out));
+    assert_eq!(temp_files(dir.path()), Vec::<String>::new());
+    let (_, rows) = read_csv(&dir.path().join("out/results.csv"));
+    assert!(
+        !rows.is_empty() && rows.len() < 2000,
+        "a partial table, committed: {} rows",
+        rows.len()
+    );
+    for r in &rows {
+        let i: usize = r[0].parse().unwrap();
+        assert!(
+            dir.path().join(format!("out/img_{i:03}.bmp")).exists(),
+            "image {i} has its output"
+        );
+    }
+    let rerun = flowrun(dir.path(), &["w.toml", "-j", "2"]);
+    assert_eq!(rerun.status.code(), Some(0));
+    assert!(
+        skipped(&stdout(&rerun)) >= rows.len() as u64,
+        "{}",
+        stdout(&rerun)
+    );
+    assert_eq!(read_csv(&dir.path().join("out/results.csv")).1.len(), 2000);
+}
+
+#[test]
+fn edits_recompute_only_what_they_affect() {
+    let dir = with_file("w.toml", &WORKFLOW.replace("count = 240", "count = 12"));
+    let first = flowrun(dir.path(), &["w.toml"]);
+    assert_eq!(first.status.code(), Some(0));
+    // A new image: only it runs.
+    let more = flowrun(dir.path(), &["w.toml", "--set", "source.count=13"]);
+    assert_eq!(skipped(&stdout(&more)), 12, "{}", stdout(&more));
+    // A step parameter: everything downstream (the whole image) runs again.
+    let sigma = flowrun(
+        dir.path(),
+        &[
+            "w.toml",
+            "--set",
+            "source.count=13",
+            "--set",
+            "steps.blur.sigma=2.5",
+        ],
+    );
+    assert_eq!(skipped(&stdout(&sigma)), 0, "{}", stdout(&sigma));
+    // A damaged output: only that image runs again.
+    std::fs::write(dir.path().join("out/img_004.bmp"), b"damaged").unwrap();
+    let damaged = flowrun(
+        dir.path(),
+        &[
+            "w.toml",
+            "--set",
+            "source.count=13",
+            "--set",
+            "steps.blur.sigma=2.5",
+        ],
+    );
+    assert_eq!(skipped(&stdout(&damaged)), 12, "{}", stdout(&damaged));
+    // --dry-run says what would happen and why, and computes nothing.
+    std::fs::remove_file(dir.path().join("out/img_007.bmp")).unwrap();
+    let dry = flowrun(
+        dir.path(),
+        &[
+            "w.toml",
+            "--set",
+            "source.count=13",
+            "--set",
+            "steps.blur.sigma=2.5",
+            "--dry-run",
+        ],
+    );
+    let text = stdout(&dry);
+    assert!(
+        text.contains("run        7  noise:7  (an output is missing or changed)"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("dry run: 1 would run, 12 up to date\n"),
+        "{text}"
+    );
+    assert!(!dir.path().join("out/img_007.bmp").exists());
+    // --force recomputes everything.
+    let forced = flowrun(
+        dir.path(),
+        &[
+            "w.toml",
+            "--set",
+            "source.count=13",
+            "--set",
+            "steps.blur.sigma=2.5",
+            "--force",
+        ],
+    );
+    assert_eq!(skipped(&stdout(&forced)), 0, "{}", stdout(&forced));
+    // The sidecar names the workflow and the version.
+    let meta: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/results.csv.meta.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(meta["flowrun_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(meta["workflow_file"], "w.toml");
+    assert_eq!(meta["workflow_blake3"].as_str().unwrap().len(), 64);
+}
