@@ -168,30 +168,31 @@ fn positions(plan: &Plan, opts: &RunOptions) -> Vec<usize> {
     }
 }
 
-/// Removes temp files a killed run left in the output folders (`.NAME.PID.N.flowrun-tmp`).
-fn sweep_stale_temps(plan: &Plan) {
+/// Every folder outputs go to (output images and the results table).
+fn output_dirs(plan: &Plan) -> Vec<PathBuf> {
+    let parent = |p: &Path| match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
     let mut dirs: Vec<PathBuf> = plan
         .jobs
         .iter()
-        .flat_map(|j| {
-            j.outputs
-                .iter()
-                .map(|(p, _)| p.parent().map(Path::to_path_buf).unwrap_or_default())
-        })
-        .chain(
-            plan.results
-                .iter()
-                .map(|r| r.path.parent().map(Path::to_path_buf).unwrap_or_default()),
-        )
+        .flat_map(|j| j.outputs.iter().map(|(p, _)| parent(p)))
+        .chain(plan.results.iter().map(|r| parent(&r.path)))
         .collect();
     dirs.sort();
     dirs.dedup();
-    for dir in dirs {
-        let dir = if dir.as_os_str().is_empty() {
-            PathBuf::from(".")
-        } else {
-            dir
-        };
+    dirs
+}
+
+/// Creates the output folders (once per run, not per file) and removes temp files a killed run
+/// left in them (`.NAME.PID.N.flowrun-tmp`). A folder that cannot be created is left to fail the
+/// images that write to it, each as a failed row.
+fn prepare_output_dirs(plan: &Plan) {
+    for dir in output_dirs(plan) {
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
         let Ok(rd) = std::fs::read_dir(&dir) else {
             continue;
         };
@@ -219,7 +220,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         .thread_name(|i| format!("flowrun-{i}"))
         .build()
         .map_err(|e| RunError::Pool(threads, e.to_string()))?;
-    sweep_stale_temps(plan);
+    prepare_output_dirs(plan);
     let spath = state_path(plan);
     let spath_label = spath.display().to_string();
     let mut state = if opts.force {

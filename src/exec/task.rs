@@ -6,7 +6,7 @@ use super::state::{job_key, Entry};
 use crate::metrics::MetricKind;
 use crate::ops::OpScratch;
 use crate::plan::{Job, NodeRef, Plan, SourcePlan};
-use crate::sinks::atomic::write_atomic;
+use crate::sinks::atomic::write_atomic_in_existing_dir;
 use crate::sinks::encode::encode;
 use crate::sinks::results::Row;
 use crate::source::{decode::decode_bytes, noise::noise_into};
@@ -227,7 +227,7 @@ fn measure(kind: MetricKind, img: &Image) -> f64 {
 /// Writes every file, or none: on a failure the ones already written are removed.
 fn commit(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
     for (k, (path, bytes)) in files.iter().enumerate() {
-        if let Err(e) = write_atomic(path, bytes) {
+        if let Err(e) = write_atomic_in_existing_dir(path, bytes) {
             for (done, _) in &files[..k] {
                 let _ = std::fs::remove_file(done);
             }

@@ -46,6 +46,12 @@ fn create_parent(path: &Path) -> io::Result<()> {
 /// temporary file is removed and `path` is left as it was. No fsync (see the module docs).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     create_parent(path)?;
+    write_atomic_in_existing_dir(path, bytes)
+}
+
+/// [`write_atomic`] for a target whose folder is known to exist (the runner creates every output
+/// folder once, up front: one `mkdir` per folder instead of per file).
+pub fn write_atomic_in_existing_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = temp_path_for(path)?;
     let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
