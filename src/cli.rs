@@ -11,7 +11,7 @@ use std::path::PathBuf;
     about = "Run one image pipeline, written as a TOML or YAML workflow, over many images on every core.",
     args_conflicts_with_subcommands = true,
     subcommand_negates_reqs = true,
-    after_help = "Exit codes: 0 all images ok, 1 some image or expectation failed, 2 invalid workflow or usage."
+    after_help = "Exit codes: 0 all images ok, 1 some image or expectation failed, 2 invalid workflow or usage, 130 interrupted."
 )]
 pub struct Cli {
     #[command(subcommand)]

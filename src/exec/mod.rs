@@ -443,6 +443,7 @@ fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
 /// Counts a row and checks the per-image expectations on it (rows are not kept: memory must not
 /// grow with the number of images).
 fn record(plan: &Plan, summary: &mut Summary, row: Row) {
+    tracing::debug!(index = row.index, input = %row.input, ok = row.ok(), elapsed_ms = row.elapsed_ms, "image done");
     match &row.error {
         None => {
             summary.ok += 1;
