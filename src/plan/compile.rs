@@ -15,6 +15,9 @@ use std::path::{Component, Path};
 
 /// Largest image a noise source may generate, and the default `max_pixels` of a glob source.
 pub const MAX_PIXELS: u64 = 1 << 28;
+/// Largest noise `count`: compile builds one job per image (~330 bytes each, more with several
+/// outputs), so an unbounded count made `flowrun check` run for minutes and take many GB.
+pub const MAX_COUNT: u64 = 1 << 20;
 /// Largest Gaussian kernel radius accepted.
 pub const MAX_RADIUS: usize = 100_000;
 /// Columns every results table has; metric names may not reuse them.
@@ -718,7 +721,6 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> (Option<SourcePlan>, Vec<Optio
             Some("lower `seed_offset` or `count`".into()),
         );
     }
-    const MAX_COUNT: u64 = 1 << 32;
     if n.count > MAX_COUNT {
         cx.err(
             cx.pos(&at("count")),

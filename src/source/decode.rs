@@ -230,7 +230,8 @@ fn map_image_error(format: Format, e: ImageError) -> DecodeError {
         }
         other => DecodeError::Corrupt {
             format: format_name,
-            message: other.to_string(),
+            // (some decoder messages end in a newline, which would land in the results table)
+            message: other.to_string().trim().to_string(),
         },
     }
 }
@@ -244,6 +245,11 @@ fn decode_with_image(
     if format == Format::Jpeg && jpeg_components(bytes) == Some(4) {
         return Err(DecodeError::CmykJpeg);
     }
+    // Zero or oversized dimensions get their own message even where the decoder would refuse the
+    // header first (with e.g. "dimensions (2x0) are too large" for a BMP with 0 rows).
+    if let Some((width, height)) = header_dimensions(bytes, format) {
+        check_dimensions(width, height, opts.max_pixels)?;
+    }
     let side = u32::try_from(opts.max_pixels).unwrap_or(u32::MAX);
     let mut limits = Limits::default();
     limits.max_image_width = Some(side);
@@ -256,6 +262,14 @@ fn decode_with_image(
     let decoder = reader.into_decoder().map_err(err)?;
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, opts.max_pixels)?;
+    // The JPEG decoder fills a stream cut short with grey instead of failing; Pillow (so
+    // scikit-image) raises "image file is truncated" for it.
+    if format == Format::Jpeg && !jpeg_has_eoi(bytes) {
+        return Err(DecodeError::Corrupt {
+            format: "jpeg",
+            message: "unexpected end of file (no end-of-image marker)".into(),
+        });
+    }
     let img = DynamicImage::from_decoder(decoder).map_err(err)?;
     let (h, w) = (height as usize, width as usize);
     Ok(match img {
@@ -325,6 +339,73 @@ fn jpeg_components(bytes: &[u8]) -> Option<u8> {
     }
 }
 
+/// Whether the JPEG stream reaches its end-of-image marker (EOI). Marker segments are skipped by
+/// their length (an EXIF thumbnail's own EOI is not mistaken for the end); inside entropy-coded
+/// data, stuffed `FF 00` bytes and restart markers are passed over. Bytes after EOI are ignored.
+fn jpeg_has_eoi(bytes: &[u8]) -> bool {
+    let mut i = 2; // after SOI
+    loop {
+        let Some(ff) = bytes
+            .get(i..)
+            .and_then(|b| b.iter().position(|&x| x == 0xFF))
+        else {
+            return false;
+        };
+        i += ff;
+        while bytes.get(i) == Some(&0xFF) {
+            i += 1;
+        }
+        let Some(&marker) = bytes.get(i) else {
+            return false;
+        };
+        i += 1;
+        match marker {
+            0xD9 => return true,
+            0x00 | 0x01 | 0xD0..=0xD8 => {} // stuffed byte, TEM, RSTn, SOI: no length
+            _ => match bytes.get(i..i + 2) {
+                Some(&[hi, lo]) if u16::from_be_bytes([hi, lo]) >= 2 => {
+                    i += usize::from(u16::from_be_bytes([hi, lo]));
+                }
+                _ => return false,
+            },
+        }
+    }
+}
+
+/// `(width, height)` from the fixed-position header fields of PNG (IHDR), BMP and GIF (logical
+/// screen), where present; `None` for other formats or a header too short to hold them.
+fn header_dimensions(bytes: &[u8], format: Format) -> Option<(u32, u32)> {
+    let le16 = |o: usize| {
+        bytes
+            .get(o..o + 2)
+            .map(|b| u32::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let le32 = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| i32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    let be32 = |o: usize| {
+        bytes
+            .get(o..o + 4)
+            .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+    };
+    match format {
+        Format::Png if bytes.get(12..16) == Some(b"IHDR") => Some((be32(16)?, be32(20)?)),
+        Format::Bmp => match le32(14)? {
+            12 => Some((le16(18)?, le16(20)?)),
+            _ => {
+                // A negative height means rows stored top-down; a negative width is invalid (the
+                // decoder says so).
+                let w = u32::try_from(le32(18)?).ok()?;
+                Some((w, le32(22)?.unsigned_abs()))
+            }
+        },
+        Format::Gif => Some((le16(6)?, le16(8)?)),
+        _ => None,
+    }
+}
+
 /// Whether Pillow would open this BMP as grey (mode `L` or `1`): a palettised image (≤ 8 bits
 /// per pixel) whose palette entries are exactly `(i, i, i)`, or `(0,0,0), (255,255,255)` for two
 /// colours (PIL/BmpImagePlugin.py, "Check if grayscale and ignore palette if so").
@@ -379,6 +460,12 @@ fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, DecodeError>
             format: "tiff",
             what: u.to_string(),
         },
+        tiff::TiffError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            DecodeError::Corrupt {
+                format: "tiff",
+                message: "unexpected end of file".into(),
+            }
+        }
         other => DecodeError::Corrupt {
             format: "tiff",
             message: other.to_string(),
@@ -919,6 +1006,85 @@ mod tests {
             "cmyk jpeg is not supported"
         );
         assert_eq!(jpeg_components(&j), Some(4));
+    }
+
+    #[test]
+    fn truncated_jpeg_fails() {
+        // Regression: the JPEG decoder filled a stream cut in the scan data with grey and
+        // returned Ok; a file cut anywhere before its EOI marker must fail like Pillow's.
+        let img = Image::from_vec(
+            24,
+            32,
+            3,
+            (0..2304).map(|i| (i % 97) as f64 / 97.0).collect(),
+        )
+        .unwrap();
+        let jpg = encode(&img, ImageFormat::Jpeg, Dtype::U8).unwrap();
+        assert!(keep(&jpg).is_ok());
+        let sos = jpg.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap();
+        for cut in [
+            sos + 20,
+            (sos + jpg.len()) / 2,
+            jpg.len() - 2,
+            jpg.len() - 1,
+        ] {
+            let e = keep(&jpg[..cut]).unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "truncated or corrupt jpeg: unexpected end of file (no end-of-image marker)",
+                "cut at {cut} of {}",
+                jpg.len()
+            );
+        }
+        // Bytes after EOI are ignored, as by libjpeg.
+        let mut trailing = jpg.clone();
+        trailing.extend_from_slice(b"trailing garbage \xff\xd8");
+        assert!(keep(&trailing).is_ok());
+        // An EOI inside a marker segment (an EXIF thumbnail's) is not the end of the image.
+        let mut app1 = vec![0xFF, 0xD8, 0xFF, 0xE1, 0, 8, 0xFF, 0xD9, 0xFF, 0xD9];
+        app1.extend_from_slice(&jpg[2..]);
+        assert!(keep(&app1).is_ok());
+        let cut = app1.len() - 30;
+        assert!(matches!(
+            keep(&app1[..cut]),
+            Err(DecodeError::Corrupt { .. })
+        ));
+        assert!(jpeg_has_eoi(&app1) && !jpeg_has_eoi(&app1[..cut]));
+    }
+
+    #[test]
+    fn zero_dimensions_from_the_header() {
+        // The image crate refuses these headers itself, with misleading messages ("dimensions
+        // (2x0) are too large"); the header check names the problem.
+        let mut bmp = write_bmp_gray(2, 2, &[0; 4]);
+        bmp[22..26].copy_from_slice(&0i32.to_le_bytes());
+        assert_eq!(keep(&bmp).unwrap_err().to_string(), "image has zero rows");
+        bmp[18..22].copy_from_slice(&0i32.to_le_bytes());
+        assert_eq!(keep(&bmp).unwrap_err().to_string(), "image has zero rows");
+        let mut bmp = write_bmp_gray(2, 2, &[0; 4]);
+        bmp[18..22].copy_from_slice(&0i32.to_le_bytes());
+        assert_eq!(
+            keep(&bmp).unwrap_err().to_string(),
+            "image has zero columns"
+        );
+        // A top-down BMP (negative height) still reads.
+        let mut td = write_bmp_gray(2, 1, &[10, 20]);
+        td[22..26].copy_from_slice(&(-1i32).to_le_bytes());
+        assert_eq!(header_dimensions(&td, Format::Bmp), Some((2, 1)));
+        assert!(keep(&td).is_ok());
+        let png = encode(&Image::zeros(3, 5, 1), ImageFormat::Png, Dtype::U8).unwrap();
+        assert_eq!(header_dimensions(&png, Format::Png), Some((5, 3)));
+        let mut png0 = png.clone();
+        png0[20..24].copy_from_slice(&0u32.to_be_bytes());
+        assert_eq!(keep(&png0).unwrap_err().to_string(), "image has zero rows");
+        let gif = hex(&[
+            "47494638376103000100810000ff7f0080407f0000ff0000002c0000000003000100000806000108081010003b",
+        ]);
+        assert_eq!(header_dimensions(&gif, Format::Gif), Some((3, 1)));
+        let mut gif0 = gif.clone();
+        gif0[8..10].copy_from_slice(&[0, 0]);
+        assert_eq!(keep(&gif0).unwrap_err().to_string(), "image has zero rows");
+        assert_eq!(header_dimensions(&png[..18], Format::Png), None);
     }
 
     #[test]
