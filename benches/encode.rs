@@ -44,7 +44,10 @@ fn writes(c: &mut Criterion) {
     c.bench_function("write_atomic 32² bmp", |b| {
         b.iter(|| {
             k += 1;
-            write_atomic(&dir.join(format!("img_{}.bmp", k % 1000)), black_box(&bytes))
+            write_atomic(
+                &dir.join(format!("img_{}.bmp", k % 1000)),
+                black_box(&bytes),
+            )
         })
     });
     let _ = std::fs::remove_dir_all(&dir);

@@ -104,6 +104,8 @@ impl Report {
             let _ = writeln!(out, "{}: error: {}", self.location(d.pos), d.message);
             if let Pos::File { line, col } = d.pos {
                 if let Some(text) = self.source.lines().nth(line as usize - 1) {
+                    let (text, col) = excerpt(text, col);
+                    let text = text.as_str();
                     let num = line.to_string();
                     let pad = " ".repeat(num.len());
                     let caret_pad: String = text
@@ -129,6 +131,30 @@ impl Report {
         );
         out
     }
+}
+
+/// Widest source line quoted under a message.
+const EXCERPT_CHARS: usize = 120;
+
+/// The part of `line` to quote around column `col` (at most [`EXCERPT_CHARS`] characters, `…`
+/// marking cuts), and the column within it.
+fn excerpt(line: &str, col: u32) -> (String, u32) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= EXCERPT_CHARS {
+        return (line.to_string(), col);
+    }
+    let at = (col as usize).saturating_sub(1).min(chars.len());
+    let start = at.saturating_sub(EXCERPT_CHARS / 2);
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut text = String::new();
+    if start > 0 {
+        text.push('…');
+    }
+    text.extend(&chars[start..end]);
+    if end < chars.len() {
+        text.push('…');
+    }
+    (text, (at - start) as u32 + 1 + u32::from(start > 0))
 }
 
 /// "did you mean `x`?" for the closest of `candidates` to `word`, if one is close enough.
@@ -182,6 +208,15 @@ mod tests {
             Some("did you mean `sigma`?".into())
         );
         assert_eq!(did_you_mean("zzz", ["sigma", "mode"]), None);
+    }
+
+    #[test]
+    fn long_lines_are_cut_around_the_column() {
+        let line = "x".repeat(500) + "BAD" + &"y".repeat(500);
+        let (text, col) = excerpt(&line, 501);
+        assert_eq!(text.chars().count(), EXCERPT_CHARS + 2);
+        assert_eq!(text.chars().nth(col as usize - 1), Some('B'));
+        assert_eq!(excerpt("short", 3), ("short".to_string(), 3));
     }
 
     #[test]

@@ -530,10 +530,25 @@ fn make_corpus(dir: &Path) -> Vec<Item> {
     );
     symlink("loop_b.png", dir.join("loop_a.png")).unwrap();
     symlink("loop_a.png", dir.join("loop_b.png")).unwrap();
-    add(b"loop_a.png", "symlink loop (a → b)", None, Expect::Skipped);
-    add(b"loop_b.png", "symlink loop (b → a)", None, Expect::Skipped);
+    add(
+        b"loop_a.png",
+        "symlink loop (a → b)",
+        None,
+        failed(&["cannot read", "symbolic links"]),
+    );
+    add(
+        b"loop_b.png",
+        "symlink loop (b → a)",
+        None,
+        failed(&["cannot read", "symbolic links"]),
+    );
     symlink("missing.png", dir.join("dangling.png")).unwrap();
-    add(b"dangling.png", "dangling symlink", None, Expect::Skipped);
+    add(
+        b"dangling.png",
+        "dangling symlink",
+        None,
+        failed(&["cannot read", "No such file"]),
+    );
     symlink("good_jpg.jpg", dir.join("link_to_good.jpg")).unwrap();
     add(
         b"link_to_good.jpg",
@@ -659,7 +674,9 @@ fn bad_input_corpus() {
     assert_eq!(by_input.len(), rows.len() - 1, "one row per input");
 
     let out_dir = tmp.path().join("out");
-    let mut expected_outputs: Vec<String> = vec!["results.csv".into()];
+    let mut expected_outputs: Vec<String> = [".flowrun", "results.csv", "results.csv.meta.json"]
+        .map(String::from)
+        .to_vec();
     let (mut tried, mut handled) = (0, 0);
     let mut problems = Vec::new();
     let mut lines = Vec::new();

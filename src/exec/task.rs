@@ -198,8 +198,13 @@ fn process(
             .filter(|(_, w)| w.node == node)
         {
             let (path, format) = &job.outputs[w];
-            let bytes = encode(img, *format, writer.dtype)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let bytes = encode(img, *format, writer.dtype).map_err(|e| {
+                format!(
+                    "{}: cannot write `{}`: {e}",
+                    job.input_label(),
+                    path.display()
+                )
+            })?;
             encoded.push((path.clone(), bytes));
         }
         Ok(())

@@ -9,7 +9,8 @@
 //! Walking rules:
 //! - relative patterns resolve against `cwd`;
 //! - symlinks are not followed (so loops are impossible); a symlink to a regular file is
-//!   returned, a symlink to a directory is not entered;
+//!   returned, and so is one that resolves to nothing (dangling, or a loop of links) so that it
+//!   becomes a failed row naming it; a symlink to a directory is not entered;
 //! - only regular files are returned;
 //! - unreadable directories and entries that vanish during the walk are skipped silently;
 //! - hidden names (starting with `.`) are skipped, unless the pattern component that matches them
@@ -198,8 +199,11 @@ pub fn expand(pattern: &str, exclude: &[String], cwd: &Path) -> Result<GlobMatch
     let mut found: Vec<PathBuf> = Vec::new();
     for entry in walker.filter_map(Result::ok) {
         let ft = entry.file_type();
+        // A symlink counts when it leads to a regular file — or leads nowhere (dangling, or a
+        // loop): then the file is listed and fails when read, as a row naming it, instead of
+        // vanishing silently. Links to folders are not entered.
         let is_file = ft.is_file()
-            || (ft.is_symlink() && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
+            || (ft.is_symlink() && std::fs::metadata(entry.path()).map_or(true, |m| m.is_file()));
         if !is_file {
             continue;
         }
@@ -391,10 +395,16 @@ mod tests {
         let got = run(d.path(), "**/*.png", &[]);
         std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
         // (Root can read `locked`; then c.png is found too.)
-        let expected: &[&str] = if got.len() == 4 {
-            &["a.png", "link.png", "locked/c.png", "sub/b.png"]
+        let expected: &[&str] = if got.len() == 5 {
+            &[
+                "a.png",
+                "dangling.png",
+                "link.png",
+                "locked/c.png",
+                "sub/b.png",
+            ]
         } else {
-            &["a.png", "link.png", "sub/b.png"]
+            &["a.png", "dangling.png", "link.png", "sub/b.png"]
         };
         assert_eq!(got, expected);
     }
