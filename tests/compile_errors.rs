@@ -330,3 +330,24 @@ fn numpy_seeds_must_fit_in_32_bits() {
     let err = check_fails("w.toml", text);
     assert!(err.starts_with("w.toml:5:15: error: numpy seeds must be below 2^32, but image 1 would get seed 4294967296\n"), "{err}");
 }
+
+#[test]
+fn outputs_may_not_leave_their_folder() {
+    let text = "name = \"../../elsewhere\"\n[source]\nkind = \"noise\"\ncount = 2\nshape = [4, 4]\n[output]\nimages = \"out/{name}/{index}.bmp\"\n";
+    assert_eq!(
+        check_fails("w.toml", text),
+        "w.toml:7:10: error: image 0's output `out/../../elsewhere/0.bmp` lands outside the pattern's folder `out`
+  |
+7 | images = \"out/{name}/{index}.bmp\"
+  |          ^
+  = hint: placeholders must not lead out of the output folder (`..`, absolute paths); set `output.allow_outside = true` to allow it
+w.toml: 1 problem found; nothing was run
+"
+    );
+    let dir = with_file("w.toml", text);
+    let ok = flowrun(
+        dir.path(),
+        &["check", "w.toml", "--set", "output.allow_outside=true"],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+}

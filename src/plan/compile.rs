@@ -441,9 +441,9 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                     cx.err(
                         *pos,
                         format!(
-                            "image {index}'s output `{}` lands outside `{}`, the pattern's folder",
+                            "image {index}'s output `{}` lands outside the pattern's folder `{}`",
                             rendered.display(),
-                            root.display()
+                            pattern.literal_dir()
                         ),
                         Some("placeholders must not lead out of the output folder (`..`, absolute paths); set `output.allow_outside = true` to allow it".into()),
                     );
