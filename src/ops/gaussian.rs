@@ -82,6 +82,8 @@ pub struct GaussianScratch {
     line: Vec<f64>,
     /// A row of `cval` for the axis-0 pass in constant mode.
     cval_row: Vec<f64>,
+    /// One extended column panel for the axis-0 pass.
+    panel: Vec<f64>,
     /// Source column of each extended-row position (`usize::MAX` = cval).
     ext_index: Vec<usize>,
     /// Cached half kernels `w[0..=r]` keyed by `(sigma, truncate)` bits.
@@ -102,6 +104,7 @@ impl GaussianScratch {
             tmp: Vec::new(),
             line: Vec::new(),
             cval_row: Vec::new(),
+            panel: Vec::new(),
             ext_index: Vec::new(),
             half: Default::default(),
         }
@@ -117,6 +120,13 @@ impl GaussianScratch {
             self.half[slot] = Some((key.0, key.1, full[r..].to_vec()));
         }
     }
+}
+
+/// Makes `v` `n` long, zero-filling only the samples it did not have (the callers overwrite
+/// every sample).
+fn set_len(v: &mut Vec<f64>, n: usize) {
+    v.truncate(n);
+    v.resize(n, 0.0);
 }
 
 /// The cached half kernel of a slot (empty if not cached, which never happens when used).
@@ -171,7 +181,6 @@ impl Gaussian {
         out.height = img.height;
         out.width = img.width;
         out.channels = img.channels;
-        out.data.clear();
         let (h, w, c) = (img.height, img.width, img.channels);
         let consistent = h
             .checked_mul(w)
@@ -180,10 +189,12 @@ impl Gaussian {
         let do0 = self.sigma[0] > SIGMA_EPS;
         let do1 = self.sigma[1] > SIGMA_EPS;
         if !consistent || img.data.is_empty() || !(do0 || do1) {
+            out.data.clear();
             out.data.extend_from_slice(&img.data);
             return;
         }
-        out.data.resize(img.data.len(), 0.0);
+        // Both passes overwrite every sample, so reused buffers are not cleared first.
+        set_len(&mut out.data, img.data.len());
         let row_len = w * c;
         if do0 {
             scratch.cache_half_kernel(0, self.sigma[0], self.truncate);
@@ -195,8 +206,7 @@ impl Gaussian {
         if do0 {
             let half0 = cached(&scratch.half[0]);
             let dst: &mut Vec<f64> = if do1 { tmp } else { &mut out.data };
-            dst.clear();
-            dst.resize(img.data.len(), 0.0);
+            set_len(dst, img.data.len());
             scratch.cval_row.clear();
             if self.mode == BoundaryMode::Constant {
                 scratch.cval_row.resize(row_len, self.cval);
@@ -209,6 +219,7 @@ impl Gaussian {
                 half0,
                 self.mode,
                 &scratch.cval_row,
+                &mut scratch.panel,
             );
         }
         if do1 {
@@ -234,24 +245,66 @@ impl Gaussian {
     }
 }
 
-/// `out[i] = src[i] * w0`, the first operation of every output sample.
+/// Output samples per strip: their accumulators stay in registers while all the taps are
+/// added (4 AVX-512 / 8 AVX2 vectors of f64).
+const STRIP: usize = 32;
+
+/// One output strip: `acc[j] = c[j] * w[0]`, then `acc[j] += (a[j] + b[j]) * w[k]` with
+/// `(a, b) = pair(k)` for `k = r` down to `1` (`r = w.len() - 1`). The accumulators stay in
+/// registers for the whole tap loop; each lane performs exactly the scalar sequence (no FMA, no
+/// reassociation), so vectorising across `j` changes no bit.
 #[inline(always)]
-fn init(out: &mut [f64], src: &[f64], w0: f64) {
-    for (o, &s) in out.iter_mut().zip(src) {
-        *o = s * w0;
+fn strip<'a>(
+    c: &[f64; STRIP],
+    w: &[f64],
+    pair: impl Fn(usize) -> (&'a [f64; STRIP], &'a [f64; STRIP]),
+) -> [f64; STRIP] {
+    let mut acc = [0.0f64; STRIP];
+    let w0 = w[0];
+    for j in 0..STRIP {
+        acc[j] = c[j] * w0;
     }
+    for k in (1..w.len()).rev() {
+        let (a, b) = pair(k);
+        let wk = w[k];
+        for j in 0..STRIP {
+            acc[j] += (a[j] + b[j]) * wk;
+        }
+    }
+    acc
 }
 
-/// `out[i] += (a[i] + b[i]) * wk`, one symmetric tap pair for every output sample.
+/// The general (slower) correlation of `out.len()` samples, used for the remainders that do
+/// not fill a strip: `out[i] = center[i] * w[0]`, then `out[i] += (left(k)[i] + right(k)[i]) *
+/// w[k]` for `k = r ..= 1`, where `left(k)` / `right(k)` are aligned with `out`.
 #[inline(always)]
-fn pair(out: &mut [f64], a: &[f64], b: &[f64], wk: f64) {
-    for ((o, &x), &y) in out.iter_mut().zip(a).zip(b) {
-        *o += (x + y) * wk;
+fn correlate_slices<'a>(
+    out: &mut [f64],
+    center: &[f64],
+    w: &[f64],
+    left: impl Fn(usize) -> &'a [f64],
+    right: impl Fn(usize) -> &'a [f64],
+) {
+    let n = out.len();
+    for (o, &c) in out.iter_mut().zip(&center[..n]) {
+        *o = c * w[0];
+    }
+    for k in (1..w.len()).rev() {
+        let wk = w[k];
+        for ((o, &a), &b) in out.iter_mut().zip(&left(k)[..n]).zip(&right(k)[..n]) {
+            *o += (a + b) * wk;
+        }
     }
 }
 
 /// Axis 0: each output row `y` is `src[y] * w0`, then `+= (src[y-k] + src[y+k]) * w[k]` for
 /// `k = r ..= 1`, with out-of-range rows mapped by `mode` (`cval_row` for constant).
+///
+/// The image is processed in column panels of [`STRIP`] samples: each panel, extended by the
+/// `r` boundary rows above and below, is first copied into the contiguous `panel` buffer, so
+/// the `2r + 1` source rows of an output strip are consecutive and stay in L1 as `y` advances
+/// (reading them straight from the image would hit the same few cache sets, as rows are a
+/// power-of-two stride apart). Kernels much longer than the image use whole rows instead.
 #[multiversion::multiversion(targets = "simd")]
 fn vertical_pass(
     src: &[f64],
@@ -261,27 +314,59 @@ fn vertical_pass(
     half: &[f64],
     mode: BoundaryMode,
     cval_row: &[f64],
+    panel: &mut Vec<f64>,
 ) {
-    let r = half.len().saturating_sub(1);
     if row_len == 0 || half.is_empty() {
         return;
     }
+    let r = half.len() - 1;
     let row = |p: isize| match mode.map_index(p, height) {
         Some(i) => src.get(i * row_len..(i + 1) * row_len).unwrap_or(cval_row),
         None => cval_row,
     };
-    for (y, out) in dst.chunks_exact_mut(row_len).enumerate().take(height) {
-        let y = y as isize;
-        init(out, row(y), half[0]);
-        for k in (1..=r).rev() {
-            pair(out, row(y - k as isize), row(y + k as isize), half[k]);
+    let dst = &mut dst[..height * row_len];
+    if r > 4 * height + 64 {
+        // The 2r + 1 source rows of the current output row: rows[j] is row y - r + j.
+        let mut rows: Vec<&[f64]> = Vec::with_capacity(2 * r + 1);
+        for (y, out) in dst.chunks_exact_mut(row_len).enumerate() {
+            let y = y as isize;
+            rows.clear();
+            rows.extend((-(r as isize)..=r as isize).map(|d| row(y + d)));
+            let rows = &rows[..];
+            correlate_slices(out, rows[r], half, |k| rows[r - k], |k| rows[r + k]);
+        }
+        return;
+    }
+    // The source row of every extended row position `p = -r ..= height - 1 + r`.
+    let rows: Vec<&[f64]> = (0..height + 2 * r)
+        .map(|p| row(p as isize - r as isize))
+        .collect();
+    for x0 in (0..row_len).step_by(STRIP) {
+        let pw = STRIP.min(row_len - x0);
+        panel.clear();
+        for src_row in &rows {
+            panel.extend_from_slice(&src_row[x0..x0 + pw]);
+        }
+        let outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
+        if pw == STRIP {
+            let (panel, _) = panel.as_chunks::<STRIP>();
+            for (win, out) in panel.windows(2 * r + 1).zip(outs) {
+                out.copy_from_slice(&strip(&win[r], half, |k| (&win[r - k], &win[r + k])));
+            }
+        } else {
+            let panel: &[f64] = panel;
+            let at = |j: usize| &panel[j * pw..(j + 1) * pw];
+            for (y, out) in outs.enumerate() {
+                correlate_slices(out, at(y + r), half, |k| at(y + r - k), |k| at(y + r + k));
+            }
         }
     }
 }
 
 /// Axis 1: for each row, build the extended line `line[j] = src[ext_index[j]]` (per channel;
-/// `cval` where the index is `usize::MAX`) of `width + 2r` pixels, then sweep contiguous slices
-/// of it: `out = line[r..] * w0`, `out += (line[r-k..] + line[r+k..]) * w[k]` for `k = r ..= 1`.
+/// `cval` where the index is `usize::MAX`) of `width + 2r` pixels, then correlate contiguous
+/// slices of it: `out = line[r..] * w0`, `out += (line[r-k..] + line[r+k..]) * w[k]` for
+/// `k = r ..= 1`.
 #[multiversion::multiversion(targets = "simd")]
 fn horizontal_pass(
     src: &[f64],
@@ -300,6 +385,7 @@ fn horizontal_pass(
     }
     line.clear();
     line.resize(ext_index.len() * channels, cval);
+    let span = 2 * r * channels + STRIP;
     for (src_row, out) in src.chunks_exact(row_len).zip(dst.chunks_exact_mut(row_len)) {
         // The middle of the extended line is the row itself; only the 2r edge pixels need
         // the boundary map (cval positions keep the value written by `resize`).
@@ -318,11 +404,23 @@ fn horizontal_pass(
             }
         }
         let line: &[f64] = line;
-        init(out, &line[r * channels..][..row_len], half[0]);
-        for k in (1..=r).rev() {
-            let left = &line[(r - k) * channels..][..row_len];
-            let right = &line[(r + k) * channels..][..row_len];
-            pair(out, left, right, half[k]);
+        let mut strips = out.chunks_exact_mut(STRIP);
+        for (s, o) in (&mut strips).enumerate() {
+            // `at(m)` is the strip of samples at tap offset `m - r`.
+            let seg = &line[s * STRIP..][..span];
+            let at = |m: usize| -> &[f64; STRIP] { seg[m * channels..][..STRIP].try_into().unwrap() };
+            o.copy_from_slice(&strip(at(r), half, |k| (at(r - k), at(r + k))));
+        }
+        let tail = strips.into_remainder();
+        if !tail.is_empty() {
+            let x0 = row_len - tail.len();
+            correlate_slices(
+                tail,
+                &line[r * channels + x0..],
+                half,
+                |k| &line[(r - k) * channels + x0..],
+                |k| &line[(r + k) * channels + x0..],
+            );
         }
     }
 }
