@@ -247,7 +247,7 @@ impl Gaussian {
 
 /// Output samples per strip: their accumulators stay in registers while all the taps are
 /// added (4 AVX-512 / 8 AVX2 vectors of f64).
-const STRIP: usize = 32;
+const STRIP: usize = 64;
 
 /// One output strip: `acc[j] = c[j] * w[0]`, then `acc[j] += (a[j] + b[j]) * w[k]` with
 /// `(a, b) = pair(k)` for `k = r` down to `1` (`r = w.len() - 1`). The accumulators stay in
