@@ -247,7 +247,7 @@ impl Gaussian {
 
 /// Output samples per strip: their accumulators stay in registers while all the taps are
 /// added (4 AVX-512 / 8 AVX2 vectors of f64).
-const STRIP: usize = 64;
+const STRIP: usize = 32;
 
 /// One output strip: `acc[j] = c[j] * w[0]`, then `acc[j] += (a[j] + b[j]) * w[k]` with
 /// `(a, b) = pair(k)` for `k = r` down to `1` (`r = w.len() - 1`). The accumulators stay in
@@ -343,24 +343,70 @@ fn vertical_pass(
         .collect();
     for x0 in (0..row_len).step_by(STRIP) {
         let pw = STRIP.min(row_len - x0);
+        // Start the panel on a 64-byte boundary so that its strips load without splits.
         panel.clear();
+        let skip = (64 - panel.as_ptr() as usize % 64) % 64 / std::mem::size_of::<f64>();
+        panel.resize(skip, 0.0);
         for src_row in &rows {
             panel.extend_from_slice(&src_row[x0..x0 + pw]);
         }
-        let outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
+        let panel = &panel[skip..];
+        let mut outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
         if pw == STRIP {
-            let (panel, _) = panel.as_chunks::<STRIP>();
-            for (win, out) in panel.windows(2 * r + 1).zip(outs) {
-                out.copy_from_slice(&strip(&win[r], half, |k| (&win[r - k], &win[r + k])));
+            let (p, _) = panel.as_chunks::<STRIP>();
+            // Output rows in pairs (y, y + 1), centred on extended rows c = y + r and c + 1.
+            // Row y needs p[c - k] and p[c + k], row y + 1 needs p[c + 1 - k] and p[c + 1 + k];
+            // p[c + 1 - k] is row y's left operand at the next k and p[c + k] row y + 1's right
+            // operand at the next k, so each step loads two strips for two output strips.
+            let mut c = r;
+            while let Some(out0) = outs.next() {
+                let Some(out1) = outs.next() else {
+                    out0.copy_from_slice(&strip(&p[c], half, |k| (&p[c - k], &p[c + k])));
+                    break;
+                };
+                let (a0, a1) = strip2(&p[c - r..=c + 1 + r], half);
+                out0.copy_from_slice(&a0);
+                out1.copy_from_slice(&a1);
+                c += 2;
             }
         } else {
-            let panel: &[f64] = panel;
             let at = |j: usize| &panel[j * pw..(j + 1) * pw];
             for (y, out) in outs.enumerate() {
                 correlate_slices(out, at(y + r), half, |k| at(y + r - k), |k| at(y + r + k));
             }
         }
     }
+}
+
+/// Two vertically adjacent output strips from the `2r + 2` source strips `p` (`p[r]` and
+/// `p[r + 1]` are their centres), each with exactly the operation sequence of [`strip`],
+/// sharing the loads of the source strips between them (see [`vertical_pass`]).
+#[inline(always)]
+fn strip2(p: &[[f64; STRIP]], w: &[f64]) -> ([f64; STRIP], [f64; STRIP]) {
+    let r = w.len() - 1;
+    let p = &p[..2 * r + 2];
+    let w0 = w[0];
+    let mut acc0 = [0.0f64; STRIP];
+    let mut acc1 = [0.0f64; STRIP];
+    for j in 0..STRIP {
+        acc0[j] = p[r][j] * w0;
+        acc1[j] = p[r + 1][j] * w0;
+    }
+    // left0 = p[r - k] (row y's left operand), right1 = p[r + 1 + k] (row y + 1's right).
+    let mut left0 = p[0];
+    let mut right1 = p[2 * r + 1];
+    for k in (1..=r).rev() {
+        let right0 = &p[r + k];
+        let left1 = &p[r + 1 - k];
+        let wk = w[k];
+        for j in 0..STRIP {
+            acc0[j] += (left0[j] + right0[j]) * wk;
+            acc1[j] += (left1[j] + right1[j]) * wk;
+        }
+        left0 = *left1;
+        right1 = *right0;
+    }
+    (acc0, acc1)
 }
 
 /// Axis 1: for each row, build the extended line `line[j] = src[ext_index[j]]` (per channel;
