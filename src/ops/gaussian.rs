@@ -347,13 +347,26 @@ fn vertical_pass(
     for x0 in (0..row_len).step_by(STRIP) {
         let pw = STRIP.min(row_len - x0);
         // Start the panel on a 64-byte boundary so that its strips load without splits.
-        panel.clear();
-        let skip = (64 - panel.as_ptr() as usize % 64) % 64 / std::mem::size_of::<f64>();
-        panel.resize(skip, 0.0);
-        for src_row in &rows {
-            panel.extend_from_slice(&src_row[x0..x0 + pw]);
+        // Reserve first: the alignment is that of the final allocation.
+        let need = 64 / std::mem::size_of::<f64>() + rows.len() * STRIP;
+        if panel.capacity() < need {
+            panel.clear();
+            panel.reserve_exact(need);
         }
-        let panel = &panel[skip..];
+        let skip = (64 - panel.as_ptr() as usize % 64) % 64 / std::mem::size_of::<f64>();
+        set_len(panel, skip + rows.len() * pw);
+        let panel = &mut panel[skip..];
+        if pw == STRIP {
+            let (dst_strips, _) = panel.as_chunks_mut::<STRIP>();
+            for (d, src_row) in dst_strips.iter_mut().zip(&rows) {
+                *d = src_row[x0..x0 + STRIP].try_into().unwrap();
+            }
+        } else {
+            for (d, src_row) in panel.chunks_exact_mut(pw).zip(&rows) {
+                d.copy_from_slice(&src_row[x0..x0 + pw]);
+            }
+        }
+        let panel = &panel[..];
         let mut outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
         if pw == STRIP {
             let (p, _) = panel.as_chunks::<STRIP>();
