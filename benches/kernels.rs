@@ -110,7 +110,9 @@ fn quick() {
             truncate: 4.0,
         };
         if run(name) {
-            let t = min_ms(reps, || g.apply_into(black_box(&img), &mut out, &mut scratch));
+            let t = min_ms(reps, || {
+                g.apply_into(black_box(&img), &mut out, &mut scratch)
+            });
             println!("{name} 1024²  {t:8.3} ms");
         }
     }

@@ -308,6 +308,7 @@ fn correlate_slices<'a>(
 /// the `2r + 1` source rows of an output strip are consecutive and stay in L1 as `y` advances
 /// (reading them straight from the image would hit the same few cache sets, as rows are a
 /// power-of-two stride apart). Kernels much longer than the image use whole rows instead.
+#[allow(clippy::too_many_arguments)]
 #[multiversion::multiversion(targets = "simd")]
 fn vertical_pass(
     src: &[f64],
@@ -494,9 +495,8 @@ fn horizontal_pass(
             } else {
                 &line[x0..][..span]
             };
-            let at = |m: usize| -> &[f64; HSTRIP] {
-                seg[m * channels..][..HSTRIP].try_into().unwrap()
-            };
+            let at =
+                |m: usize| -> &[f64; HSTRIP] { seg[m * channels..][..HSTRIP].try_into().unwrap() };
             o.copy_from_slice(&strip(at(r), half, |k| (at(r - k), at(r + k))));
         }
         let tail = strips.into_remainder();
@@ -831,12 +831,13 @@ mod tests {
                 let r = full.len() / 2;
                 let wk = &full[r..];
                 let n = if axis == 0 { h } else { w };
-                let at = |v: &[f64], y: usize, x: usize, ch: usize, p: isize| {
-                    match g.mode.map_index(p, n) {
-                        Some(i) if axis == 0 => v[(i * w + x) * c + ch],
-                        Some(i) => v[(y * w + i) * c + ch],
-                        None => g.cval,
-                    }
+                let at = |v: &[f64], y: usize, x: usize, ch: usize, p: isize| match g
+                    .mode
+                    .map_index(p, n)
+                {
+                    Some(i) if axis == 0 => v[(i * w + x) * c + ch],
+                    Some(i) => v[(y * w + i) * c + ch],
+                    None => g.cval,
                 };
                 let mut next = vec![0.0; cur.len()];
                 for y in 0..h {
@@ -878,7 +879,10 @@ mod tests {
                 g.apply_into(&img, &mut out, &mut scratch);
                 let want = direct(&img, &g);
                 assert!(
-                    out.data.iter().zip(&want).all(|(a, b)| a.to_bits() == b.to_bits()),
+                    out.data
+                        .iter()
+                        .zip(&want)
+                        .all(|(a, b)| a.to_bits() == b.to_bits()),
                     "{h}x{w}x{c} sigma {sigma:?} {mode:?}"
                 );
             }

@@ -201,7 +201,13 @@ pub fn noise_into(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>) {
     let scale = spec.scale;
     match spec.rng {
         RngKind::Numpy => {
-            numpy_fill(spec.seed_for(index).unwrap_or(0), loc, scale, spec.clip, out);
+            numpy_fill(
+                spec.seed_for(index).unwrap_or(0),
+                loc,
+                scale,
+                spec.clip,
+                out,
+            );
             return;
         }
         RngKind::Fast => {
