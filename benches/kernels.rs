@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the numeric kernels: the Gaussian blur, the numpy noise generator
 //! and the variance. Run `cargo bench --bench kernels`; CI only builds them (`--no-run`).
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use flowrun::metrics::MetricKind;
 use flowrun::ops::boundary::BoundaryMode;
 use flowrun::ops::gaussian::{Gaussian, GaussianScratch};
@@ -70,5 +70,73 @@ fn variance(c: &mut Criterion) {
     group.finish();
 }
 
+/// `KERNELS_QUICK=1 cargo bench --bench kernels`: the minimum of many single runs of each
+/// 1024² kernel (robust on a busy machine), instead of criterion's statistics.
+fn quick() {
+    fn min_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+        f();
+        (0..reps)
+            .map(|_| {
+                let t = std::time::Instant::now();
+                f();
+                t.elapsed().as_secs_f64() * 1e3
+            })
+            .fold(f64::INFINITY, f64::min)
+    }
+    let reps: usize = std::env::var("KERNELS_QUICK")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30)
+        .max(1);
+    // KERNELS_ONLY=<substring> restricts the kernels run (for `perf record`).
+    let only = std::env::var("KERNELS_ONLY").unwrap_or_default();
+    let run = |name: &str| name.contains(only.as_str());
+    let img = noise_image(&spec(1024, RngKind::Numpy), 0);
+    let mut out = Image::zeros(1024, 1024, 1);
+    let mut scratch = GaussianScratch::default();
+    // The two σ = 10 passes alone: axis 0 (vertical) and axis 1 (horizontal).
+    let cases = [
+        ("gaussian sigma1   ", [1.0; 2]),
+        ("gaussian sigma3   ", [3.0; 2]),
+        ("gaussian sigma10  ", [10.0; 2]),
+        ("gaussian s10 axis0", [10.0, 0.0]),
+        ("gaussian s10 axis1", [0.0, 10.0]),
+    ];
+    for (name, sigma) in cases {
+        let g = Gaussian {
+            sigma,
+            mode: BoundaryMode::Nearest,
+            cval: 0.0,
+            truncate: 4.0,
+        };
+        if run(name) {
+            let t = min_ms(reps, || {
+                g.apply_into(black_box(&img), &mut out, &mut scratch)
+            });
+            println!("{name} 1024²  {t:8.3} ms");
+        }
+    }
+    let s = spec(1024, RngKind::Numpy);
+    let mut buf = Vec::new();
+    if run("noise numpy") {
+        let t = min_ms(reps, || noise_into(black_box(&s), 7, &mut buf));
+        println!("noise numpy      1024²  {t:8.3} ms");
+    }
+    if run("variance") {
+        let t = min_ms(reps, || {
+            black_box(MetricKind::Variance.compute(black_box(&img.data)));
+        });
+        println!("variance         1024²  {t:8.3} ms");
+    }
+}
+
 criterion_group!(benches, gaussian, noise, variance);
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("KERNELS_QUICK").is_some() {
+        quick();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

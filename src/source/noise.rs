@@ -93,9 +93,6 @@ fn polar_factor(r2: f64) -> f64 {
     (-2.0 * r2.ln() / r2).sqrt()
 }
 
-/// Polar pairs drawn ahead before their logarithms are taken (see [`noise_into`]).
-const BATCH: usize = 256;
-
 /// Which generator a noise job uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RngKind {
@@ -193,38 +190,25 @@ pub fn noise_image(spec: &NoiseSpec, index: u64) -> crate::Image {
 
 /// [`noise_image`]'s samples written into `out` (cleared first; its allocation is reused).
 pub fn noise_into(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>) {
-    out.clear();
     let Some(n) = spec.pixels() else {
+        out.clear();
         return;
     };
+    // Every sample is overwritten below, so a reused buffer is not cleared first.
+    out.truncate(n);
     out.resize(n, 0.0);
     let loc = spec.loc_for(index);
     let scale = spec.scale;
     match spec.rng {
         RngKind::Numpy => {
-            let mut rs = RandomState::new(spec.seed_for(index).unwrap_or(0));
-            // Each image uses a fresh RandomState, so the cache never carries over: draw 2i is
-            // f*x2 and draw 2i+1 is f*x1 of pair i. The accepted candidates of a batch are
-            // drawn first (integer work and the rejection branch), then the logarithms of the
-            // whole batch are taken in a branch-free loop; the stream and every rounding are
-            // unchanged, only the work is regrouped.
-            let mut cand = [(0.0f64, 0.0f64, 0.0f64); BATCH];
-            for chunk in out.chunks_mut(2 * BATCH) {
-                let pairs = chunk.len().div_ceil(2);
-                for c in &mut cand[..pairs] {
-                    *c = rs.polar_candidate();
-                }
-                let mut samples = chunk.chunks_exact_mut(2);
-                for (p, &(x1, x2, r2)) in (&mut samples).zip(&cand) {
-                    let f = polar_factor(r2);
-                    p[0] = loc + scale * (f * x2);
-                    p[1] = loc + scale * (f * x1);
-                }
-                if let [last] = samples.into_remainder() {
-                    let (_, x2, r2) = cand[pairs - 1];
-                    *last = loc + scale * (polar_factor(r2) * x2);
-                }
-            }
+            numpy_fill(
+                spec.seed_for(index).unwrap_or(0),
+                loc,
+                scale,
+                spec.clip,
+                out,
+            );
+            return;
         }
         RngKind::Fast => {
             let seed = index.wrapping_add(spec.seed_offset);
@@ -239,6 +223,142 @@ pub fn noise_into(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>) {
         for v in out.iter_mut() {
             *v = np_clip(*v, lo, hi);
         }
+    }
+}
+
+/// MT19937's state size `N` (one block of outputs).
+const MT_N: usize = 624;
+/// MT19937's middle offset `M`.
+const MT_M: usize = 397;
+/// Polar candidates per MT19937 block: each takes four 32-bit outputs (two uniform doubles).
+const CANDIDATES: usize = MT_N / 4;
+
+/// MT19937 (`init_genrand` seeding) producing whole tempered blocks of 624 outputs: the same
+/// stream as [`Mt`] / numpy's `mt19937_gen`, generated with vectorisable loops.
+struct MtBlocks {
+    key: [u32; MT_N],
+}
+
+impl MtBlocks {
+    /// `init_genrand(seed)` (numpy's `mt19937_seed`).
+    fn new(seed: u32) -> Self {
+        let mut key = [0u32; MT_N];
+        key[0] = seed;
+        for i in 1..MT_N {
+            let prev = key[i - 1];
+            key[i] = 1_812_433_253u32
+                .wrapping_mul(prev ^ (prev >> 30))
+                .wrapping_add(i as u32);
+        }
+        MtBlocks { key }
+    }
+
+    /// The next 624 tempered outputs (numpy's `mt19937_gen` followed by 624 `next_u32`).
+    #[inline(always)]
+    fn next_block(&mut self, out: &mut [u32; MT_N]) {
+        #[inline(always)]
+        fn mix(a: u32, b: u32) -> u32 {
+            let y = (a & 0x8000_0000) | (b & 0x7fff_ffff);
+            (y >> 1) ^ ((y & 1).wrapping_neg() & 0x9908_b0df)
+        }
+        // The sequential twist `key[i] = key[(i + M) % N] ^ mix(key[i], key[(i + 1) % N])`
+        // for i = 0 .. N, split where `key[(i + M) % N]` switches from old to new values.
+        let old = self.key;
+        let key = &mut self.key;
+        const D: usize = MT_N - MT_M; // 227
+        for i in 0..D {
+            key[i] = old[i + MT_M] ^ mix(old[i], old[i + 1]);
+        }
+        for i in D..2 * D {
+            key[i] = key[i - D] ^ mix(old[i], old[i + 1]);
+        }
+        for i in 2 * D..MT_N - 1 {
+            key[i] = key[i - D] ^ mix(old[i], old[i + 1]);
+        }
+        key[MT_N - 1] = key[MT_M - 1] ^ mix(old[MT_N - 1], key[0]);
+        for (o, &k) in out.iter_mut().zip(key.iter()) {
+            let mut y = k;
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9d2c_5680;
+            y ^= (y << 15) & 0xefc6_0000;
+            y ^= y >> 18;
+            *o = y;
+        }
+    }
+}
+
+/// numpy's `RandomState(seed).normal(loc, scale, out.len())`, optionally `np.clip`ped, written
+/// into `out`.
+///
+/// The legacy polar method consumes exactly four 32-bit outputs per candidate, accepted or
+/// not, so the candidates of a block are independent: per MT19937 block this computes all 156
+/// candidates `(x1, x2, r2)` (vectorised), keeps the accepted ones (`0 < r2 < 1`) with a
+/// branch-free compaction, takes their logarithms (glibc `log`, scalar) and then writes pair
+/// `p` as `out[2p] = loc + scale * (f * x2)`, `out[2p + 1] = loc + scale * (f * x1)`. Every
+/// value is rounded exactly as in [`RandomState::normal`]; only the work is regrouped.
+#[multiversion::multiversion(targets = "simd")]
+fn numpy_fill(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
+    /// `2^-53`: `(a * 2^26 + b) / 2^53` equals `(a * 2^26 + b) * 2^-53` exactly (the
+    /// numerator is an integer below 2^53, so both are exact scalings by a power of two).
+    const INV_2_53: f64 = 1.0 / TWO_53;
+    let mut mt = MtBlocks::new(seed);
+    let mut block = [0u32; MT_N];
+    let mut x1 = [0.0f64; CANDIDATES];
+    let mut x2 = [0.0f64; CANDIDATES];
+    let mut r2 = [0.0f64; CANDIDATES];
+    let mut ok = [false; CANDIDATES];
+    // The accepted candidates of the block, compacted (one spare slot for the branch-free
+    // store), and their factors `f`.
+    let mut ax1 = [0.0f64; CANDIDATES + 1];
+    let mut ax2 = [0.0f64; CANDIDATES + 1];
+    let mut ar2 = [0.0f64; CANDIDATES + 1];
+    let mut f = [0.0f64; CANDIDATES];
+    let mut rest = out;
+    while !rest.is_empty() {
+        mt.next_block(&mut block);
+        let (quads, _) = block.as_chunks::<4>();
+        for (c, q) in quads.iter().enumerate() {
+            let u1 = ((q[0] >> 5) as f64 * TWO_26 + (q[1] >> 6) as f64) * INV_2_53;
+            let u2 = ((q[2] >> 5) as f64 * TWO_26 + (q[3] >> 6) as f64) * INV_2_53;
+            let a = 2.0 * u1 - 1.0;
+            let b = 2.0 * u2 - 1.0;
+            let r = a * a + b * b;
+            x1[c] = a;
+            x2[c] = b;
+            r2[c] = r;
+            // numpy rejects `r2 >= 1.0 || r2 == 0.0`.
+            ok[c] = r < 1.0 && r != 0.0;
+        }
+        let mut m = 0;
+        for c in 0..CANDIDATES {
+            ax1[m] = x1[c];
+            ax2[m] = x2[c];
+            ar2[m] = r2[c];
+            m += ok[c] as usize;
+        }
+        for (fj, &rj) in f[..m].iter_mut().zip(&ar2[..m]) {
+            *fj = rj.ln();
+        }
+        for (fj, &rj) in f[..m].iter_mut().zip(&ar2[..m]) {
+            *fj = (-2.0 * *fj / rj).sqrt();
+        }
+        let take = rest.len().min(2 * m);
+        let (now, later) = rest.split_at_mut(take);
+        let mut pairs = now.chunks_exact_mut(2);
+        for (((p, &fj), &a), &b) in (&mut pairs).zip(&f).zip(&ax1).zip(&ax2) {
+            p[0] = loc + scale * (fj * b);
+            p[1] = loc + scale * (fj * a);
+        }
+        if let [last] = pairs.into_remainder() {
+            let j = take / 2;
+            *last = loc + scale * (f[j] * ax2[j]);
+        }
+        if let Some((lo, hi)) = clip {
+            for v in now.iter_mut() {
+                *v = np_clip(*v, lo, hi);
+            }
+        }
+        rest = later;
     }
 }
 
@@ -439,6 +559,21 @@ mod tests {
     }
 
     #[test]
+    fn mt_blocks_equal_rand_mt() {
+        for seed in [0u32, 1, 5489, 123_456_789, u32::MAX] {
+            let mut reference = Mt::new(seed);
+            let mut mt = MtBlocks::new(seed);
+            let mut block = [0u32; MT_N];
+            for _ in 0..4 {
+                mt.next_block(&mut block);
+                for &v in &block {
+                    assert_eq!(v, reference.next_u32(), "seed {seed}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn odd_sizes_equal_the_sequential_stream() {
         // noise_into fills pair by pair; it must equal calling normal() once per pixel.
         for (h, w) in [
@@ -454,6 +589,10 @@ mod tests {
             (3, 171),
             (1, 1025),
             (31, 33),
+            (1, 311),
+            (1, 312),
+            (1, 313),
+            (17, 257),
         ] {
             let spec = tutorial(h, w, 17, false);
             let img = noise_image(&spec, 3);
