@@ -12,11 +12,11 @@ use std::time::Duration;
 const WORKFLOW: &str = "[source]
 kind = \"noise\"
 count = 240
-shape = [96, 128]
+shape = [128, 160]
 [[steps]]
 op = \"gaussian\"
 name = \"blur\"
-sigma = 3.0
+sigma = 4.0
 [metrics]
 input_variance = { op = \"variance\", on = \"input\" }
 output_variance = { op = \"variance\" }
@@ -71,18 +71,23 @@ fn skipped(summary: &str) -> u64 {
 #[test]
 fn kill_9_then_resume_equals_an_uninterrupted_run() {
     let reference = with_file("w.toml", WORKFLOW);
+    let t0 = std::time::Instant::now();
     let out = flowrun(reference.path(), &["w.toml", "-j", "2"]);
+    let full = t0.elapsed();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 
     let dir = with_file("w.toml", WORKFLOW);
-    // Deterministic "random" kill times, spread over the run.
+    // Deterministic "random" kill times, as fractions of an uninterrupted run scaled by the share
+    // of images still to do (each rerun only has the unfinished images left).
     let mut x: u64 = 0x2545_f491_4f6c_dd1d;
     let mut kills = 0;
-    for _ in 0..6 {
+    let mut left = 1.0f64;
+    for _ in 0..8 {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        let delay = Duration::from_millis(5 + x % 60);
+        let frac = 0.1 + 0.6 * (x % 1000) as f64 / 1000.0;
+        let delay = full.mul_f64(frac * left).max(Duration::from_millis(2));
         let mut child = Command::new(BIN)
             .args(["w.toml", "-j", "2", "-q"])
             .current_dir(dir.path())
@@ -96,6 +101,10 @@ fn kill_9_then_resume_equals_an_uninterrupted_run() {
             kills += 1;
         }
         child.wait().unwrap();
+        left = 1.0 - recorded(dir.path()).len() as f64 / 240.0;
+        if left < 0.2 {
+            break;
+        }
     }
     assert!(
         kills >= 3,
