@@ -277,3 +277,71 @@ fn edits_recompute_only_what_they_affect() {
     assert_eq!(meta["workflow_file"], "w.toml");
     assert_eq!(meta["workflow_blake3"].as_str().unwrap().len(), 64);
 }
+
+#[test]
+fn a_full_disk_gives_failed_rows_and_no_partial_files() {
+    // A 200 KiB tmpfs holds about 38 of the 100 BMPs. Mounting needs root (CI runs as root).
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("small");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=200k", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        let uid = Command::new("id")
+            .arg("-u")
+            .output()
+            .map(|o| stdout(&o))
+            .unwrap_or_default();
+        assert_ne!(
+            uid.trim(),
+            "0",
+            "root must be able to mount a tmpfs for this test"
+        );
+        eprintln!("not root: cannot mount a small tmpfs; the full-disk test is not run");
+        return;
+    }
+    std::fs::write(
+        dir.path().join("w.toml"),
+        format!(
+            "[source]\nkind = \"noise\"\ncount = 100\nshape = [64, 64]\n[metrics]\nv = {{ op = \"variance\" }}\n[output]\nimages = \"{}/img_{{index:02}}.bmp\"\nresults = \"out/results.csv\"\n",
+            mnt.display()
+        ),
+    )
+    .unwrap();
+    let out = flowrun(dir.path(), &["w.toml", "-j", "2"]);
+    let files: Vec<(String, u64)> = std::fs::read_dir(&mnt)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| {
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().len(),
+            )
+        })
+        .collect();
+    let _ = Command::new("umount").arg(&mnt).status();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let status = column(&dir.path().join("out/results.csv"), "status");
+    let errors = column(&dir.path().join("out/results.csv"), "error");
+    let ok = status.iter().filter(|s| *s == "ok").count();
+    assert!(ok > 0 && ok < 100, "{ok} ok");
+    for (s, e) in status.iter().zip(&errors) {
+        if s == "failed" {
+            assert!(e.contains("No space left on device"), "{e}");
+        }
+    }
+    assert_eq!(
+        files.len(),
+        ok,
+        "one complete file per ok image, nothing else: {files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .all(|(n, len)| n.ends_with(".bmp") && *len == 5174),
+        "{files:?}"
+    );
+}

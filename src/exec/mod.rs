@@ -350,12 +350,8 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         return Err(RunError::State(spath_label, e));
     }
     if !summary.interrupted {
-        // Keep what earlier runs recorded (skipped images), newest entry per image first.
-        for (index, e) in entries {
-            state.entries.entry(index).or_insert(e);
-        }
         state
-            .compact()
+            .finish(plan.jobs.len())
             .map_err(|e| RunError::State(spath_label, e))?;
         check_counts(plan, &mut summary);
     }

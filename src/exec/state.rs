@@ -131,18 +131,23 @@ pub fn job_key(fingerprint: &blake3::Hash, job: &Job, input_bytes: Option<&[u8]>
 /// The recorded state, and the log new entries are appended to.
 pub struct State {
     path: PathBuf,
-    /// The latest entry per index.
+    /// The latest entry per index, as loaded (new entries only go to the log, so memory does not
+    /// grow during a run).
     pub entries: HashMap<u64, Entry>,
     log: Option<File>,
+    /// Lines in the log: read at load plus appended.
+    lines: usize,
 }
 
 impl State {
     /// Reads the state at `path` (missing = empty; a torn last line from a crash is ignored).
     pub fn load(path: &Path) -> State {
         let mut entries = HashMap::new();
+        let mut lines = 0;
         if let Ok(f) = File::open(path) {
             for line in BufReader::new(f).lines() {
                 let Ok(line) = line else { break };
+                lines += 1;
                 if let Ok(e) = serde_json::from_str::<Entry>(&line) {
                     entries.insert(e.index, e);
                 }
@@ -152,6 +157,7 @@ impl State {
             path: path.to_path_buf(),
             entries,
             log: None,
+            lines,
         }
     }
 
@@ -161,6 +167,7 @@ impl State {
             path: path.to_path_buf(),
             entries: HashMap::new(),
             log: None,
+            lines: 0,
         }
     }
 
@@ -182,7 +189,7 @@ impl State {
         if let Some(f) = self.log.as_mut() {
             f.write_all(line.as_bytes())?;
         }
-        self.entries.insert(e.index, e.clone());
+        self.lines += 1;
         Ok(())
     }
 
@@ -194,14 +201,26 @@ impl State {
         }
     }
 
-    /// Rewrites the log with one line per image (atomically), so it does not grow across runs.
-    pub fn compact(&mut self) -> io::Result<()> {
+    /// Ends the run: when the log has grown past twice the `images` it describes, rewrites it
+    /// (atomically) with the latest line per image, so it does not grow without bound across runs.
+    pub fn finish(&mut self, images: usize) -> io::Result<()> {
         self.log = None;
-        let mut items: Vec<&Entry> = self.entries.values().collect();
-        items.sort_by_key(|e| e.index);
+        if self.lines <= 2 * images.max(1) {
+            return Ok(());
+        }
+        let mut latest: HashMap<u64, String> = HashMap::new();
+        let f = File::open(&self.path)?;
+        for line in BufReader::new(f).lines() {
+            let Ok(line) = line else { break };
+            if let Ok(e) = serde_json::from_str::<Entry>(&line) {
+                latest.insert(e.index, line);
+            }
+        }
+        let mut items: Vec<(u64, String)> = latest.into_iter().collect();
+        items.sort_unstable_by_key(|(i, _)| *i);
         let mut text = String::new();
-        for e in items {
-            text.push_str(&serde_json::to_string(e).map_err(io::Error::other)?);
+        for (_, line) in items {
+            text.push_str(&line);
             text.push('\n');
         }
         crate::sinks::atomic::write_atomic(&self.path, text.as_bytes())

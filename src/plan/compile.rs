@@ -364,9 +364,15 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         .enumerate()
         .filter_map(|(i, f)| f.as_ref().map(|f| (normalize(cwd, f), i)))
         .collect();
-    let mut taken: HashMap<PathBuf, (usize, u64)> = HashMap::new();
+    // Rendered outputs seen so far, by a 128-bit hash of the normalised path (memory stays small
+    // for a million outputs).
+    let path_id = |p: &Path| -> u128 {
+        let h = blake3::hash(p.as_os_str().as_encoded_bytes());
+        u128::from_le_bytes(h.as_bytes()[..16].try_into().unwrap_or_default())
+    };
+    let mut taken: HashMap<u128, (usize, u64)> = HashMap::new();
     if let Some(r) = &results {
-        taken.insert(normalize(cwd, &r.path), (usize::MAX, 0));
+        taken.insert(path_id(&normalize(cwd, &r.path)), (usize::MAX, 0));
     }
     let mut reported = vec![false; writers.len()];
     for (index, file) in inputs.iter().enumerate() {
@@ -460,7 +466,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                         ),
                         Some("write outputs to another folder".into()),
                     );
-                } else if let Some(&(other_w, other_index)) = taken.get(&key) {
+                } else if let Some(&(other_w, other_index)) = taken.get(&path_id(&key)) {
                     reported[w] = true;
                     let what = if other_w == usize::MAX {
                         "the results table".to_string()
@@ -481,7 +487,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                         ),
                     );
                 } else {
-                    taken.insert(key, (w, index));
+                    taken.insert(path_id(&key), (w, index));
                 }
             }
             outputs.push((rendered, format));
