@@ -5,20 +5,11 @@
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use flowrun::sinks::atomic::write_atomic;
 use flowrun::sinks::encode::{encode, Dtype, ImageFormat};
-use flowrun::source::noise::{noise_image, NoiseLoc, NoiseSpec, RngKind};
+use flowrun::source::noise::{noise_image, NoiseSpec};
 use std::hint::black_box;
 
 fn image(n: usize) -> flowrun::Image {
-    let spec = NoiseSpec {
-        height: n,
-        width: n,
-        seed_offset: 0,
-        loc: NoiseLoc::Index { max_index: 255 },
-        scale: 20.0 / 255.0,
-        clip: Some((0.0, 1.0)),
-        rng: RngKind::Numpy,
-    };
-    noise_image(&spec, 0)
+    noise_image(&NoiseSpec::seed_job(n, n), 0)
 }
 
 fn encoders(c: &mut Criterion) {

@@ -5,19 +5,14 @@ use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
 use flowrun::metrics::MetricKind;
 use flowrun::ops::boundary::BoundaryMode;
 use flowrun::ops::gaussian::{Gaussian, GaussianScratch};
-use flowrun::source::noise::{noise_image, noise_into, NoiseLoc, NoiseSpec, RngKind};
+use flowrun::source::noise::{noise_image, noise_into, NoiseSpec, RngKind};
 use flowrun::Image;
 use std::hint::black_box;
 
 fn spec(n: usize, rng: RngKind) -> NoiseSpec {
     NoiseSpec {
-        height: n,
-        width: n,
-        seed_offset: 0,
-        loc: NoiseLoc::Index { max_index: 255 },
-        scale: 20.0 / 255.0,
-        clip: Some((0.0, 1.0)),
         rng,
+        ..NoiseSpec::seed_job(n, n)
     }
 }
 

@@ -202,49 +202,33 @@ fn sigterm_stops_cleanly_and_the_rerun_finishes() {
 #[test]
 fn edits_recompute_only_what_they_affect() {
     let dir = with_file("w.toml", &WORKFLOW.replace("count = 240", "count = 12"));
+    // Runs with 13 images and σ = 2.5 (after the first two runs), plus `extra` flags.
+    let edited = |extra: &[&str]| {
+        let mut args = vec![
+            "w.toml",
+            "--set",
+            "source.count=13",
+            "--set",
+            "steps.blur.sigma=2.5",
+        ];
+        args.extend_from_slice(extra);
+        flowrun(dir.path(), &args)
+    };
     let first = flowrun(dir.path(), &["w.toml"]);
     assert_eq!(first.status.code(), Some(0));
     // A new image: only it runs.
     let more = flowrun(dir.path(), &["w.toml", "--set", "source.count=13"]);
     assert_eq!(skipped(&stdout(&more)), 12, "{}", stdout(&more));
     // A step parameter: everything downstream (the whole image) runs again.
-    let sigma = flowrun(
-        dir.path(),
-        &[
-            "w.toml",
-            "--set",
-            "source.count=13",
-            "--set",
-            "steps.blur.sigma=2.5",
-        ],
-    );
+    let sigma = edited(&[]);
     assert_eq!(skipped(&stdout(&sigma)), 0, "{}", stdout(&sigma));
     // A damaged output: only that image runs again.
     std::fs::write(dir.path().join("out/img_004.bmp"), b"damaged").unwrap();
-    let damaged = flowrun(
-        dir.path(),
-        &[
-            "w.toml",
-            "--set",
-            "source.count=13",
-            "--set",
-            "steps.blur.sigma=2.5",
-        ],
-    );
+    let damaged = edited(&[]);
     assert_eq!(skipped(&stdout(&damaged)), 12, "{}", stdout(&damaged));
     // --dry-run says what would happen and why, and computes nothing.
     std::fs::remove_file(dir.path().join("out/img_007.bmp")).unwrap();
-    let dry = flowrun(
-        dir.path(),
-        &[
-            "w.toml",
-            "--set",
-            "source.count=13",
-            "--set",
-            "steps.blur.sigma=2.5",
-            "--dry-run",
-        ],
-    );
+    let dry = edited(&["--dry-run"]);
     let text = stdout(&dry);
     assert!(
         text.contains("run        7  noise:7  (an output is missing or changed)"),
@@ -256,17 +240,7 @@ fn edits_recompute_only_what_they_affect() {
     );
     assert!(!dir.path().join("out/img_007.bmp").exists());
     // --force recomputes everything.
-    let forced = flowrun(
-        dir.path(),
-        &[
-            "w.toml",
-            "--set",
-            "source.count=13",
-            "--set",
-            "steps.blur.sigma=2.5",
-            "--force",
-        ],
-    );
+    let forced = edited(&["--force"]);
     assert_eq!(skipped(&stdout(&forced)), 0, "{}", stdout(&forced));
     // The sidecar names the workflow and the version.
     let meta: serde_json::Value = serde_json::from_str(

@@ -138,6 +138,20 @@ pub struct NoiseSpec {
 }
 
 impl NoiseSpec {
+    /// The seed job's generator (`load_my_data`): mean `((i+1) % 255)/255`, scale `20/255`,
+    /// clipped to `[0, 1]`, numpy's stream — for `height × width` images.
+    pub fn seed_job(height: usize, width: usize) -> NoiseSpec {
+        NoiseSpec {
+            height,
+            width,
+            seed_offset: 0,
+            loc: NoiseLoc::Index { max_index: 255 },
+            scale: 20.0 / 255.0,
+            clip: Some((0.0, 1.0)),
+            rng: RngKind::Numpy,
+        }
+    }
+
     /// The `loc` of image `index`. For [`NoiseLoc::Index`] this is Python's
     /// `((index+1) % max_index) / max_index`: an integer modulo, then one correctly rounded
     /// division (NaN if `max_index == 0`).
