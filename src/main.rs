@@ -77,6 +77,16 @@ fn build(file: &Path, set: &[String]) -> Result<Plan, u8> {
     })
 }
 
+/// `--only`, parsed against the plan's image count; a bad value is a usage error (exit 2).
+fn only(text: Option<&str>, plan: &Plan) -> Result<Option<Vec<usize>>, i32> {
+    text.map(|o| cli::parse_only(o, plan.jobs.len()))
+        .transpose()
+        .map_err(|e| {
+            eprintln!("error: --only {e}");
+            2
+        })
+}
+
 fn cmd_check(file: &Path, set: &[String], g: &cli::GlobalArgs) -> i32 {
     match build(file, set) {
         Ok(plan) => {
@@ -102,15 +112,9 @@ fn cmd_plan(args: &cli::PlanArgs) -> i32 {
         Ok(p) => p,
         Err(c) => return c.into(),
     };
-    let positions = match &args.only {
-        Some(o) => match cli::parse_only(o, plan.jobs.len()) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: --only {e}");
-                return 2;
-            }
-        },
-        None => (0..plan.jobs.len().min(3)).collect(),
+    let positions = match only(args.only.as_deref(), &plan) {
+        Ok(p) => p.unwrap_or_else(|| (0..plan.jobs.len().min(3)).collect()),
+        Err(c) => return c,
     };
     print!("{}", graph::render(&plan, &positions, args.format));
     0
@@ -125,15 +129,9 @@ fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs) -> i32 {
         Ok(p) => p,
         Err(c) => return c.into(),
     };
-    let only = match &args.only {
-        Some(o) => match cli::parse_only(o, plan.jobs.len()) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                eprintln!("error: --only {e}");
-                return 2;
-            }
-        },
-        None => None,
+    let only = match only(args.only.as_deref(), &plan) {
+        Ok(p) => p,
+        Err(c) => return c,
     };
     let progress = match args.progress {
         Progress::Always => true,

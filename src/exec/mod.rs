@@ -141,8 +141,8 @@ pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Vec<(u64, String, Decision)> {
             let decision = if opts.force {
                 Decision::Run("--force".into())
             } else {
-                match job.file.as_ref().map(std::fs::read).transpose() {
-                    Err(e) => Decision::Run(format!("input unreadable: {e}")),
+                match task::read_input(job) {
+                    Err(e) => Decision::Run(e),
                     Ok(bytes) => match (
                         task::check(&resume, job, bytes.as_deref()),
                         state.entries.get(&job.index),

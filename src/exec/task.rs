@@ -3,7 +3,6 @@
 //! had written is removed again, so a failed image leaves no output behind.
 
 use super::state::{job_key, Entry};
-use crate::metrics::MetricKind;
 use crate::ops::OpScratch;
 use crate::plan::{Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::write_atomic_in_existing_dir;
@@ -44,7 +43,7 @@ pub struct Outcome {
 }
 
 /// Reads a job's input file (`None` for generated images).
-fn read_input(job: &Job) -> Result<Option<Vec<u8>>, String> {
+pub(super) fn read_input(job: &Job) -> Result<Option<Vec<u8>>, String> {
     let Some(path) = &job.file else {
         return Ok(None);
     };
@@ -189,7 +188,7 @@ fn process(
             .enumerate()
             .filter(|(_, m)| m.on == node)
         {
-            metrics[m] = measure(mp.kind, img);
+            metrics[m] = mp.kind.compute(&img.data);
         }
         for (w, writer) in plan
             .writers
@@ -223,10 +222,6 @@ fn process(
         .map(|(_, b)| blake3::hash(b).to_hex().to_string())
         .collect();
     Ok((metrics, hashes))
-}
-
-fn measure(kind: MetricKind, img: &Image) -> f64 {
-    kind.compute(&img.data)
 }
 
 /// Writes every file, or none: on a failure the ones already written are removed.

@@ -572,12 +572,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         cx.err(Pos::Unknown, "the source could not be compiled", None);
         return Err(cx.report);
     };
-    if steps.len()
-        != loaded.tree.get("steps").map_or(0, |e| match &e.value.kind {
-            crate::config::syntax::Kind::Seq(v) => v.len(),
-            _ => 0,
-        })
-    {
+    if steps.len() != all_names.len() {
         cx.err(Pos::Unknown, "some steps could not be compiled", None);
         return Err(cx.report);
     }

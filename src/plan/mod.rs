@@ -121,21 +121,3 @@ pub struct ExpectPlan {
     /// (metric index into [`Plan::metrics`], min, max)
     pub bounds: Vec<(usize, Option<f64>, Option<f64>)>,
 }
-
-impl Plan {
-    /// The name of a node: `input` or the step's name.
-    pub fn node_name(&self, node: NodeRef) -> &str {
-        match node {
-            NodeRef::Input => "input",
-            NodeRef::Step(i) => &self.steps[i].name,
-        }
-    }
-
-    /// The node whose image is the final result.
-    pub fn last_node(&self) -> NodeRef {
-        match self.steps.len() {
-            0 => NodeRef::Input,
-            n => NodeRef::Step(n - 1),
-        }
-    }
-}
