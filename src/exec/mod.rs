@@ -406,12 +406,12 @@ impl Collector<'_> {
         record(self.plan, &mut self.summary, outcome.row);
     }
 
-    /// After each batch: push the table's rows to its file and make the state durable.
+    /// After each batch: push the table's rows to its file and the state.
     fn end_batch(&mut self) {
         if let Some(Err(e)) = self.sink.as_mut().map(ResultsSink::flush) {
             self.fail_sink(e);
         }
-        if let Err(err) = self.state.sync() {
+        if let Err(err) = self.state.flush() {
             self.state_error.get_or_insert(err);
         }
     }

@@ -1,6 +1,9 @@
 //! Resume state: what each finished image was made from, so a rerun skips images that are up to
 //! date. Stored append-only as JSON lines in a `.flowrun/` folder beside the results table (or,
-//! without one, in `./.flowrun/`), flushed and fsync'd after every batch of rows.
+//! without one, in `./.flowrun/`), handed to the OS after every batch of rows. It is not fsync'd:
+//! that would force ext4 to write back every output file created so far (data=ordered) once per
+//! batch. A killed process loses nothing the OS has; after a power cut the state may be older than
+//! the outputs, which only means some images are recomputed (outputs are verified by hash anyway).
 //!
 //! An image's **key** is a blake3 hash of: a results-version salt (bumped whenever flowrun's
 //! numbers change) and which `exp` the kernels use; the compiled plan as it affects that image
@@ -134,7 +137,7 @@ pub struct State {
     /// The latest entry per index, as loaded (new entries only go to the log, so memory does not
     /// grow during a run).
     pub entries: HashMap<u64, Entry>,
-    log: Option<File>,
+    log: Option<io::BufWriter<File>>,
     /// Lines in the log: read at load plus appended.
     lines: usize,
 }
@@ -171,7 +174,7 @@ impl State {
         }
     }
 
-    /// Appends an entry (buffered by the OS until [`State::sync`]).
+    /// Appends an entry (buffered until [`State::flush`]).
     pub fn append(&mut self, e: &Entry) -> io::Result<()> {
         if self.log.is_none() {
             if let Some(dir) = self.path.parent() {
@@ -181,7 +184,8 @@ impl State {
                 OpenOptions::new()
                     .create(true)
                     .append(true)
-                    .open(&self.path)?,
+                    .open(&self.path)
+                    .map(io::BufWriter::new)?,
             );
         }
         let mut line = serde_json::to_string(e).map_err(io::Error::other)?;
@@ -193,10 +197,10 @@ impl State {
         Ok(())
     }
 
-    /// Makes appended entries durable.
-    pub fn sync(&mut self) -> io::Result<()> {
+    /// Hands the appended entries to the OS (they then survive the process being killed).
+    pub fn flush(&mut self) -> io::Result<()> {
         match self.log.as_mut() {
-            Some(f) => f.sync_data(),
+            Some(f) => f.flush(),
             None => Ok(()),
         }
     }
@@ -204,6 +208,7 @@ impl State {
     /// Ends the run: when the log has grown past twice the `images` it describes, rewrites it
     /// (atomically) with the latest line per image, so it does not grow without bound across runs.
     pub fn finish(&mut self, images: usize) -> io::Result<()> {
+        self.flush()?;
         self.log = None;
         if self.lines <= 2 * images.max(1) {
             return Ok(());
