@@ -88,6 +88,8 @@ pub struct GaussianScratch {
     ext_index: Vec<usize>,
     /// Cached half kernels `w[0..=r]` keyed by `(sigma, truncate)` bits.
     half: [Option<(u64, u64, Vec<f64>)>; 2],
+    /// The image transposed, and its axis-0 result, for narrow images (see [`NARROW`]).
+    transposed: [Vec<f64>; 2],
 }
 
 impl Default for GaussianScratch {
@@ -107,6 +109,7 @@ impl GaussianScratch {
             panel: Vec::new(),
             ext_index: Vec::new(),
             half: Default::default(),
+            transposed: Default::default(),
         }
     }
 
@@ -222,7 +225,33 @@ impl Gaussian {
                 &mut scratch.panel,
             );
         }
-        if do1 {
+        if do1 && row_len < NARROW {
+            // Axis 1 as an axis-0 pass over the transpose: `t[x][y * c + ch] = src[y][x][ch]`,
+            // whose rows are the image's columns. Each sample sees the same operands in the
+            // same order (and the same boundary map, over `w` instead of `h`), so the result
+            // is bit-identical; narrow rows are too short for the strips of `horizontal_pass`.
+            let src: &[f64] = if do0 { tmp } else { &img.data };
+            let half1 = cached(&scratch.half[1]);
+            let [t, t_out] = &mut scratch.transposed;
+            set_len(t, src.len());
+            set_len(t_out, src.len());
+            transpose(src, t, h, w, c);
+            scratch.cval_row.clear();
+            if self.mode == BoundaryMode::Constant {
+                scratch.cval_row.resize(h * c, self.cval);
+            }
+            vertical_pass(
+                t,
+                t_out,
+                w,
+                h * c,
+                half1,
+                self.mode,
+                &scratch.cval_row,
+                &mut scratch.panel,
+            );
+            transpose(t_out, &mut out.data, w, h, c);
+        } else if do1 {
             let src: &[f64] = if do0 { tmp } else { &img.data };
             let half1 = cached(&scratch.half[1]);
             let r = half1.len() - 1;
@@ -241,6 +270,20 @@ impl Gaussian {
                 self.cval,
                 &mut scratch.line,
             );
+        }
+    }
+}
+
+/// Rows shorter than this (in samples) are filtered along axis 1 through the transpose.
+const NARROW: usize = 64;
+
+/// `dst[x][y * c + ch] = src[y][x][ch]`: an `h × w` image of `c`-sample pixels as a `w × (h·c)`
+/// array (pixels moved whole, so channels stay together).
+fn transpose(src: &[f64], dst: &mut [f64], h: usize, w: usize, c: usize) {
+    let (src, dst) = (&src[..h * w * c], &mut dst[..h * w * c]);
+    for (y, row) in src.chunks_exact(w * c).enumerate() {
+        for (x, px) in row.chunks_exact(c).enumerate() {
+            dst[(x * h + y) * c..][..c].copy_from_slice(px);
         }
     }
 }
@@ -868,6 +911,12 @@ mod tests {
                 (64, 97, 2, [10.0, 0.0]),
                 (9, 300, 1, [0.0, 4.0]),
                 (5, 40, 1, [30.0, 30.0]),
+                // Rows under NARROW samples take the transposed axis-1 path.
+                (12, 20, 3, [2.0, 5.0]),
+                (3, 63, 1, [1.0, 2.0]),
+                (6, 64, 1, [1.0, 3.0]),
+                (40, 1, 1, [0.0, 2.0]),
+                (2, 31, 2, [0.0, 10.0]),
             ] {
                 let img = input(7, h, w, c);
                 let g = Gaussian {
