@@ -184,25 +184,46 @@ fn supported(format: ImageFormat) -> &'static str {
     }
 }
 
-/// numpy's `image.min()`, `image.max()` range check: passes if any sample is NaN.
-fn check_range(data: &[f64], dtype: Dtype) -> Result<(), EncodeError> {
-    // Branch-free so it vectorises; NaN anywhere skips the check, as numpy's min/max do.
-    let (mut min, mut max, mut nan) = (f64::INFINITY, f64::NEG_INFINITY, false);
-    for &v in data {
-        nan |= v.is_nan();
-        min = if v < min { v } else { min };
-        max = if v > max { v } else { max };
+/// What the range check of `img_as_ubyte` / `img_as_uint` needs to know about the samples:
+/// whether any is NaN, and whether any lies outside `[-1, 1]` (NaN counts as outside; the
+/// check ignores `outside` when `nan` is set).
+#[derive(Clone, Copy, Debug, Default)]
+struct RangeFlags {
+    nan: bool,
+    outside: bool,
+}
+
+impl RangeFlags {
+    fn of(v: f64) -> RangeFlags {
+        RangeFlags {
+            nan: v.is_nan(),
+            outside: !(-1.0..=1.0).contains(&v),
+        }
     }
-    if !nan && (min < -1.0 || max > 1.0) {
-        return Err(EncodeError::OutOfRange { min, max, dtype });
+
+    fn merge(self, o: RangeFlags) -> RangeFlags {
+        RangeFlags {
+            nan: self.nan | o.nan,
+            outside: self.outside | o.outside,
+        }
     }
-    Ok(())
+
+    /// numpy's `image.min()`, `image.max()` range check on `data` (which these flags describe):
+    /// passes if any sample is NaN. The extremes are computed only for the error message.
+    fn check(self, data: &[f64], dtype: Dtype) -> Result<(), EncodeError> {
+        if self.nan || !self.outside {
+            return Ok(());
+        }
+        let min = data.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        Err(EncodeError::OutOfRange { min, max, dtype })
+    }
 }
 
 /// `clip(rint(t), 0, top)` with NaN → 0, for `top < 2^52`: adding and subtracting 2^52 rounds a
 /// non-negative double below 2^52 to an integer, half to even (the default rounding mode), exactly
 /// like `np.rint` — without a libm call, so the loop vectorises.
-#[inline]
+#[inline(always)]
 fn rint_clip(t: f64, top: f64) -> f64 {
     const TWO_52: f64 = 4_503_599_627_370_496.0;
     let t = if t > 0.0 { t } else { 0.0 };
@@ -214,24 +235,77 @@ fn rint_clip(t: f64, top: f64) -> f64 {
     }
 }
 
+/// The integer `r` (`0 <= r < 2^52`, as [`rint_clip`] returns) as the low bits of `r + 2^52`'s
+/// representation: exact, and unlike `as` (which saturates and maps NaN) it vectorises.
+#[inline(always)]
+fn int_bits(r: f64) -> u64 {
+    (r + 4_503_599_627_370_496.0).to_bits()
+}
+
+/// Lanes of the quantising loops: independent flag accumulators, so the loop vectorises.
+const LANES: usize = 8;
+
+/// `dst[i] = cast(rint_clip(src[i] * scale, top))` in one pass that also returns the range
+/// flags of `src` (for the range check, which the caller applies before using `dst`).
+#[inline(always)]
+fn quantize<T: Copy>(
+    src: &[f64],
+    dst: &mut [T],
+    scale: f64,
+    top: f64,
+    cast: fn(f64) -> T,
+) -> RangeFlags {
+    let n = src.len().min(dst.len());
+    let (src, dst) = (&src[..n], &mut dst[..n]);
+    let mut nan = [false; LANES];
+    let mut outside = [false; LANES];
+    let (s8, s_tail) = src.as_chunks::<LANES>();
+    let (d8, d_tail) = dst.as_chunks_mut::<LANES>();
+    for (s, d) in s8.iter().zip(d8) {
+        for j in 0..LANES {
+            let v = s[j];
+            nan[j] |= v.is_nan();
+            outside[j] |= !(-1.0..=1.0).contains(&v);
+            d[j] = cast(rint_clip(v * scale, top));
+        }
+    }
+    let mut flags = RangeFlags {
+        nan: nan.contains(&true),
+        outside: outside.contains(&true),
+    };
+    for (&v, d) in s_tail.iter().zip(d_tail) {
+        flags = flags.merge(RangeFlags::of(v));
+        *d = cast(rint_clip(v * scale, top));
+    }
+    flags
+}
+
+/// [`quantize`] to u8 (`img_as_ubyte`'s arithmetic, without its range check).
+#[multiversion::multiversion(targets = "simd")]
+fn quantize_u8(src: &[f64], dst: &mut [u8]) -> RangeFlags {
+    quantize(src, dst, 255.0, 255.0, |r| int_bits(r) as u8)
+}
+
+/// [`quantize`] to u16 (`img_as_uint`'s arithmetic, without its range check).
+#[multiversion::multiversion(targets = "simd")]
+fn quantize_u16(src: &[f64], dst: &mut [u16]) -> RangeFlags {
+    quantize(src, dst, 65535.0, 65535.0, |r| int_bits(r) as u16)
+}
+
 /// `skimage.img_as_ubyte` on float64 samples: range check `[-1, 1]`, `rint(v * 255)`, clamp to
 /// `0..=255`; NaN becomes 0.
 pub fn to_u8(data: &[f64]) -> Result<Vec<u8>, EncodeError> {
-    check_range(data, Dtype::U8)?;
-    Ok(data
-        .iter()
-        .map(|&v| rint_clip(v * 255.0, 255.0) as u8)
-        .collect())
+    let mut out = vec![0u8; data.len()];
+    quantize_u8(data, &mut out).check(data, Dtype::U8)?;
+    Ok(out)
 }
 
 /// `skimage.img_as_uint` on float64 samples: range check `[-1, 1]`, `rint(v * 65535)`, clamp to
 /// `0..=65535`; NaN becomes 0.
 pub fn to_u16(data: &[f64]) -> Result<Vec<u16>, EncodeError> {
-    check_range(data, Dtype::U16)?;
-    Ok(data
-        .iter()
-        .map(|&v| rint_clip(v * 65535.0, 65535.0) as u16)
-        .collect())
+    let mut out = vec![0u16; data.len()];
+    quantize_u16(data, &mut out).check(data, Dtype::U16)?;
+    Ok(out)
 }
 
 /// Encodes `img` (1 or 3 channels) as `format` with `dtype` samples, into one buffer.
@@ -277,12 +351,17 @@ pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>,
             if !fits {
                 return Err(too_large);
             }
-            let px = to_u8(&img.data)?;
-            Ok(if rgb {
-                write_bmp_rgb(width, height, &px)
-            } else {
-                write_bmp_gray(width, height, &px)
-            })
+            if rgb {
+                return Ok(write_bmp_rgb(width, height, &to_u8(&img.data)?));
+            }
+            // Grey: quantise each row straight into its place in the file.
+            let mut flags = RangeFlags::default();
+            let bmp = bmp_gray_with(width, height, |y, dst| {
+                let row = &img.data[y * width..(y + 1) * width];
+                flags = flags.merge(quantize_u8(row, dst));
+            });
+            flags.check(&img.data, Dtype::U8)?;
+            Ok(bmp)
         }
         ImageFormat::Png | ImageFormat::Jpeg => {
             use image::ExtendedColorType as C;
@@ -393,15 +472,14 @@ fn bmp_headers(
     out.extend_from_slice(&colors.to_le_bytes()); // colours important
 }
 
-/// Appends the rows bottom-up, each `row_len` bytes of `pixels` then zero padding to `stride`.
-/// Rows missing from a short `pixels` are written as zeros; `map_row` transforms each row.
+/// Appends the rows bottom-up, each `row_len` bytes filled by `fill_row(y, dst)` for image row
+/// `y`, then zero padding to `stride`.
 fn bmp_rows(
     out: &mut Vec<u8>,
-    pixels: &[u8],
     row_len: usize,
     height: usize,
     stride: usize,
-    map_row: impl Fn(&[u8], &mut [u8]),
+    mut fill_row: impl FnMut(usize, &mut [u8]),
 ) {
     if stride == 0 {
         return;
@@ -409,10 +487,21 @@ fn bmp_rows(
     let start = out.len();
     out.resize(start + stride * height, 0);
     for (i, dst) in out[start..].chunks_exact_mut(stride).enumerate() {
-        let y = height - 1 - i;
-        if let Some(src) = pixels.get(y * row_len..(y + 1) * row_len) {
-            map_row(src, &mut dst[..row_len]);
-        }
+        fill_row(height - 1 - i, &mut dst[..row_len]);
+    }
+}
+
+/// Row `y` of a row-major `pixels` array with `row_len`-byte rows, copied by `map_row` into
+/// `dst`; rows missing from a short `pixels` are left as they are (zeros).
+fn copy_row(
+    pixels: &[u8],
+    row_len: usize,
+    y: usize,
+    dst: &mut [u8],
+    map_row: impl Fn(&[u8], &mut [u8]),
+) {
+    if let Some(src) = pixels.get(y * row_len..(y + 1) * row_len) {
+        map_row(src, dst);
     }
 }
 
@@ -421,15 +510,20 @@ fn bmp_rows(
 /// used/important. `pixels` is row-major, `width * height` bytes (missing bytes are written as
 /// 0). Sizes must fit the 32-bit header fields ([`encode`] checks this).
 pub fn write_bmp_gray(width: usize, height: usize, pixels: &[u8]) -> Vec<u8> {
+    bmp_gray_with(width, height, |y, dst| {
+        copy_row(pixels, width, y, dst, |s, d| d.copy_from_slice(s))
+    })
+}
+
+/// [`write_bmp_gray`] with each row's `width` bytes written by `fill_row(y, dst)`.
+fn bmp_gray_with(width: usize, height: usize, fill_row: impl FnMut(usize, &mut [u8])) -> Vec<u8> {
     let stride = (width + 3) & !3;
     let mut out = Vec::with_capacity(1078 + stride * height);
     bmp_headers(&mut out, width, height, 8, stride, 256);
     for i in 0..=255u8 {
         out.extend_from_slice(&[i, i, i, 0]);
     }
-    bmp_rows(&mut out, pixels, width, height, stride, |src, dst| {
-        dst.copy_from_slice(src)
-    });
+    bmp_rows(&mut out, width, height, stride, fill_row);
     out
 }
 
@@ -441,18 +535,13 @@ pub fn write_bmp_rgb(width: usize, height: usize, pixels_rgb: &[u8]) -> Vec<u8> 
     let stride = (3 * width + 3) & !3;
     let mut out = Vec::with_capacity(54 + stride * height);
     bmp_headers(&mut out, width, height, 24, stride, 0);
-    bmp_rows(
-        &mut out,
-        pixels_rgb,
-        3 * width,
-        height,
-        stride,
-        |src, dst| {
+    bmp_rows(&mut out, 3 * width, height, stride, |y, dst| {
+        copy_row(pixels_rgb, 3 * width, y, dst, |src, dst| {
             for (s, d) in src.chunks_exact(3).zip(dst.chunks_exact_mut(3)) {
                 d.copy_from_slice(&[s[2], s[1], s[0]]);
             }
-        },
-    );
+        })
+    });
     out
 }
 
