@@ -184,40 +184,17 @@ fn supported(format: ImageFormat) -> &'static str {
     }
 }
 
-/// What the range check of `img_as_ubyte` / `img_as_uint` needs to know about the samples:
-/// whether any is NaN, and whether any lies outside `[-1, 1]` (NaN counts as outside; the
-/// check ignores `outside` when `nan` is set).
-#[derive(Clone, Copy, Debug, Default)]
-struct RangeFlags {
-    nan: bool,
-    outside: bool,
-}
-
-impl RangeFlags {
-    fn of(v: f64) -> RangeFlags {
-        RangeFlags {
-            nan: v.is_nan(),
-            outside: !(-1.0..=1.0).contains(&v),
-        }
+/// numpy's `image.min()`, `image.max()` range check of `img_as_ubyte` / `img_as_uint` on `data`:
+/// fails when a sample lies outside `[-1, 1]`, unless one is NaN (numpy's min and max are then
+/// NaN and the comparisons false). `suspicious` says whether any sample is outside `[-1, 1]` or
+/// NaN (as [`quantize`] reports it); only then is `data` looked at again.
+fn check_range(data: &[f64], suspicious: bool, dtype: Dtype) -> Result<(), EncodeError> {
+    if !suspicious || data.iter().any(|v| v.is_nan()) {
+        return Ok(());
     }
-
-    fn merge(self, o: RangeFlags) -> RangeFlags {
-        RangeFlags {
-            nan: self.nan | o.nan,
-            outside: self.outside | o.outside,
-        }
-    }
-
-    /// numpy's `image.min()`, `image.max()` range check on `data` (which these flags describe):
-    /// passes if any sample is NaN. The extremes are computed only for the error message.
-    fn check(self, data: &[f64], dtype: Dtype) -> Result<(), EncodeError> {
-        if self.nan || !self.outside {
-            return Ok(());
-        }
-        let min = data.iter().copied().fold(f64::INFINITY, f64::min);
-        let max = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        Err(EncodeError::OutOfRange { min, max, dtype })
-    }
+    let min = data.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    Err(EncodeError::OutOfRange { min, max, dtype })
 }
 
 /// `clip(rint(t), 0, top)` with NaN → 0, for `top < 2^52`: adding and subtracting 2^52 rounds a
@@ -242,53 +219,28 @@ fn int_bits(r: f64) -> u64 {
     (r + 4_503_599_627_370_496.0).to_bits()
 }
 
-/// Lanes of the quantising loops: independent flag accumulators, so the loop vectorises.
-const LANES: usize = 8;
-
-/// `dst[i] = cast(rint_clip(src[i] * scale, top))` in one pass that also returns the range
-/// flags of `src` (for the range check, which the caller applies before using `dst`).
+/// `dst[i] = cast(rint_clip(src[i] * scale, top))` in one pass that also says whether any
+/// sample is outside `[-1, 1]` or NaN (for [`check_range`], which the caller applies before
+/// using `dst`).
 #[inline(always)]
-fn quantize<T: Copy>(
-    src: &[f64],
-    dst: &mut [T],
-    scale: f64,
-    top: f64,
-    cast: fn(f64) -> T,
-) -> RangeFlags {
-    let n = src.len().min(dst.len());
-    let (src, dst) = (&src[..n], &mut dst[..n]);
-    let mut nan = [false; LANES];
-    let mut outside = [false; LANES];
-    let (s8, s_tail) = src.as_chunks::<LANES>();
-    let (d8, d_tail) = dst.as_chunks_mut::<LANES>();
-    for (s, d) in s8.iter().zip(d8) {
-        for j in 0..LANES {
-            let v = s[j];
-            nan[j] |= v.is_nan();
-            outside[j] |= !(-1.0..=1.0).contains(&v);
-            d[j] = cast(rint_clip(v * scale, top));
-        }
-    }
-    let mut flags = RangeFlags {
-        nan: nan.contains(&true),
-        outside: outside.contains(&true),
-    };
-    for (&v, d) in s_tail.iter().zip(d_tail) {
-        flags = flags.merge(RangeFlags::of(v));
+fn quantize<T: Copy>(src: &[f64], dst: &mut [T], scale: f64, top: f64, cast: fn(f64) -> T) -> bool {
+    let mut suspicious = false;
+    for (&v, d) in src.iter().zip(dst) {
+        suspicious |= !(-1.0..=1.0).contains(&v);
         *d = cast(rint_clip(v * scale, top));
     }
-    flags
+    suspicious
 }
 
 /// [`quantize`] to u8 (`img_as_ubyte`'s arithmetic, without its range check).
 #[multiversion::multiversion(targets = "simd")]
-fn quantize_u8(src: &[f64], dst: &mut [u8]) -> RangeFlags {
+fn quantize_u8(src: &[f64], dst: &mut [u8]) -> bool {
     quantize(src, dst, 255.0, 255.0, |r| int_bits(r) as u8)
 }
 
 /// [`quantize`] to u16 (`img_as_uint`'s arithmetic, without its range check).
 #[multiversion::multiversion(targets = "simd")]
-fn quantize_u16(src: &[f64], dst: &mut [u16]) -> RangeFlags {
+fn quantize_u16(src: &[f64], dst: &mut [u16]) -> bool {
     quantize(src, dst, 65535.0, 65535.0, |r| int_bits(r) as u16)
 }
 
@@ -296,7 +248,7 @@ fn quantize_u16(src: &[f64], dst: &mut [u16]) -> RangeFlags {
 /// `0..=255`; NaN becomes 0.
 pub fn to_u8(data: &[f64]) -> Result<Vec<u8>, EncodeError> {
     let mut out = vec![0u8; data.len()];
-    quantize_u8(data, &mut out).check(data, Dtype::U8)?;
+    check_range(data, quantize_u8(data, &mut out), Dtype::U8)?;
     Ok(out)
 }
 
@@ -304,7 +256,7 @@ pub fn to_u8(data: &[f64]) -> Result<Vec<u8>, EncodeError> {
 /// `0..=65535`; NaN becomes 0.
 pub fn to_u16(data: &[f64]) -> Result<Vec<u16>, EncodeError> {
     let mut out = vec![0u16; data.len()];
-    quantize_u16(data, &mut out).check(data, Dtype::U16)?;
+    check_range(data, quantize_u16(data, &mut out), Dtype::U16)?;
     Ok(out)
 }
 
@@ -355,12 +307,11 @@ pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>,
                 return Ok(write_bmp_rgb(width, height, &to_u8(&img.data)?));
             }
             // Grey: quantise each row straight into its place in the file.
-            let mut flags = RangeFlags::default();
+            let mut suspicious = false;
             let bmp = bmp_gray_with(width, height, |y, dst| {
-                let row = &img.data[y * width..(y + 1) * width];
-                flags = flags.merge(quantize_u8(row, dst));
+                suspicious |= quantize_u8(&img.data[y * width..(y + 1) * width], dst);
             });
-            flags.check(&img.data, Dtype::U8)?;
+            check_range(&img.data, suspicious, Dtype::U8)?;
             Ok(bmp)
         }
         ImageFormat::Png | ImageFormat::Jpeg => {
@@ -486,7 +437,9 @@ fn bmp_rows(
     }
     let start = out.len();
     out.resize(start + stride * height, 0);
-    for (i, dst) in out[start..].chunks_exact_mut(stride).enumerate() {
+    // In image order (the file's rows run backwards): the source is read front to back, which
+    // the hardware prefetchers follow far better than a backwards walk of a large image.
+    for (i, dst) in out[start..].chunks_exact_mut(stride).enumerate().rev() {
         fill_row(height - 1 - i, &mut dst[..row_len]);
     }
 }
