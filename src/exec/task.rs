@@ -14,12 +14,11 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
-/// One worker's reusable buffers: the current and next image and the ops' working memory, so a
-/// run over same-sized images allocates no pixel memory after the first image.
+/// One worker's reusable buffers: the image the steps work on in place and the ops' working
+/// memory, so a run over same-sized images allocates no pixel memory after the first image.
 #[derive(Default)]
 pub struct Scratch {
-    cur: Image,
-    next: Image,
+    img: Image,
     ops: OpScratch,
 }
 
@@ -208,13 +207,14 @@ fn process(
         }
         Ok(())
     };
-    let Scratch { cur, next, ops } = scratch;
-    load(plan, job, input, cur)?;
-    visit(NodeRef::Input, cur)?;
+    // Each node is visited (metrics, saves) as soon as it exists, so every step can overwrite
+    // its input.
+    let Scratch { img, ops } = scratch;
+    load(plan, job, input, img)?;
+    visit(NodeRef::Input, img)?;
     for (i, step) in plan.steps.iter().enumerate() {
-        step.op.apply_into(cur, next, ops);
-        std::mem::swap(cur, next);
-        visit(NodeRef::Step(i), cur)?;
+        step.op.apply_in_place(img, ops);
+        visit(NodeRef::Step(i), img)?;
     }
     commit(&encoded)?;
     let hashes = encoded

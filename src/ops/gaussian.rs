@@ -76,7 +76,7 @@ pub fn kernel_with(sigma: f64, truncate: f64, exp: fn(f64) -> f64) -> Vec<f64> {
 pub struct GaussianScratch {
     /// The `exp` for the kernels ([`numpy_exp`] by default).
     exp: fn(f64) -> f64,
-    /// The image after the axis-0 pass, when an axis-1 pass follows.
+    /// The second image buffer of [`Gaussian::apply_in_place`].
     tmp: Vec<f64>,
     /// One boundary-extended row for the axis-1 pass.
     line: Vec<f64>,
@@ -174,64 +174,90 @@ impl Gaussian {
         out
     }
 
-    /// Blurs `img` into `out` (resized to `img`'s shape, its allocation reused), reusing the
-    /// buffers in `scratch`.
-    ///
-    /// Works for every shape, including empty images, 1×1, single rows or columns and radii far
-    /// larger than the image. An `Image` whose `data` length disagrees with its shape is copied
-    /// through unchanged.
+    /// Blurs a copy of `img` into `out` (its allocation reused) with
+    /// [`Gaussian::apply_in_place`].
     pub fn apply_into(&self, img: &Image, out: &mut Image, scratch: &mut GaussianScratch) {
         out.height = img.height;
         out.width = img.width;
         out.channels = img.channels;
+        out.data.clear();
+        out.data.extend_from_slice(&img.data);
+        self.apply_in_place(out, scratch);
+    }
+
+    /// Blurs `img` in place, with one image-sized buffer from `scratch` besides `img`'s own:
+    /// each pass reads one of the two and writes the other, and the buffers are swapped after
+    /// it (so `img.data` may come back in the other allocation).
+    ///
+    /// Works for every shape, including empty images, 1×1, single rows or columns and radii far
+    /// larger than the image. An `Image` whose `data` length disagrees with its shape is left
+    /// unchanged.
+    pub fn apply_in_place(&self, img: &mut Image, scratch: &mut GaussianScratch) {
         let (h, w, c) = (img.height, img.width, img.channels);
         let consistent = h
             .checked_mul(w)
             .and_then(|n| n.checked_mul(c))
             .is_some_and(|n| n == img.data.len());
-        let do0 = self.sigma[0] > SIGMA_EPS;
-        let do1 = self.sigma[1] > SIGMA_EPS;
-        if !consistent || img.data.is_empty() || !(do0 || do1) {
-            out.data.clear();
-            out.data.extend_from_slice(&img.data);
+        if !consistent || img.data.is_empty() {
             return;
         }
-        // Both passes overwrite every sample, so reused buffers are not cleared first.
-        set_len(&mut out.data, img.data.len());
-        let row_len = w * c;
-        if do0 {
+        let mut other = std::mem::take(&mut scratch.tmp);
+        // Each pass overwrites every sample, so the reused buffer is not cleared first.
+        set_len(&mut other, img.data.len());
+        if self.sigma[0] > SIGMA_EPS {
             scratch.cache_half_kernel(0, self.sigma[0], self.truncate);
+            self.axis0(&img.data, &mut other, h, w * c, scratch);
+            std::mem::swap(&mut img.data, &mut other);
         }
-        if do1 {
+        if self.sigma[1] > SIGMA_EPS {
             scratch.cache_half_kernel(1, self.sigma[1], self.truncate);
+            self.axis1(&img.data, &mut other, (h, w, c), scratch);
+            std::mem::swap(&mut img.data, &mut other);
         }
-        let tmp = &mut scratch.tmp;
-        if do0 {
-            let half0 = cached(&scratch.half[0]);
-            let dst: &mut Vec<f64> = if do1 { tmp } else { &mut out.data };
-            set_len(dst, img.data.len());
-            scratch.cval_row.clear();
-            if self.mode == BoundaryMode::Constant {
-                scratch.cval_row.resize(row_len, self.cval);
-            }
-            vertical_pass(
-                &img.data,
-                dst,
-                h,
-                row_len,
-                half0,
-                self.mode,
-                &scratch.cval_row,
-                &mut scratch.panel,
-            );
+        scratch.tmp = other;
+    }
+
+    /// The axis-0 pass of `src` (`height` rows of `row_len` samples) into `dst`, with the half
+    /// kernel cached in slot 0.
+    fn axis0(
+        &self,
+        src: &[f64],
+        dst: &mut [f64],
+        height: usize,
+        row_len: usize,
+        scratch: &mut GaussianScratch,
+    ) {
+        scratch.cval_row.clear();
+        if self.mode == BoundaryMode::Constant {
+            scratch.cval_row.resize(row_len, self.cval);
         }
-        if do1 && row_len < NARROW {
+        vertical_pass(
+            src,
+            dst,
+            height,
+            row_len,
+            cached(&scratch.half[0]),
+            self.mode,
+            &scratch.cval_row,
+            &mut scratch.panel,
+        );
+    }
+
+    /// The axis-1 pass of the `(h, w, c)` image `src` into `dst`, with the half kernel cached
+    /// in slot 1.
+    fn axis1(
+        &self,
+        src: &[f64],
+        dst: &mut [f64],
+        (h, w, c): (usize, usize, usize),
+        scratch: &mut GaussianScratch,
+    ) {
+        let half1 = cached(&scratch.half[1]);
+        if w * c < NARROW {
             // Axis 1 as an axis-0 pass over the transpose: `t[x][y * c + ch] = src[y][x][ch]`,
             // whose rows are the image's columns. Each sample sees the same operands in the
             // same order (and the same boundary map, over `w` instead of `h`), so the result
             // is bit-identical; narrow rows are too short for the strips of `horizontal_pass`.
-            let src: &[f64] = if do0 { tmp } else { &img.data };
-            let half1 = cached(&scratch.half[1]);
             let [t, t_out] = &mut scratch.transposed;
             set_len(t, src.len());
             set_len(t_out, src.len());
@@ -250,27 +276,25 @@ impl Gaussian {
                 &scratch.cval_row,
                 &mut scratch.panel,
             );
-            transpose(t_out, &mut out.data, w, h, c);
-        } else if do1 {
-            let src: &[f64] = if do0 { tmp } else { &img.data };
-            let half1 = cached(&scratch.half[1]);
-            let r = half1.len() - 1;
-            scratch.ext_index.clear();
-            scratch.ext_index.extend((0..w + 2 * r).map(|j| {
-                self.mode
-                    .map_index(j as isize - r as isize, w)
-                    .unwrap_or(usize::MAX)
-            }));
-            horizontal_pass(
-                src,
-                &mut out.data,
-                c,
-                half1,
-                &scratch.ext_index,
-                self.cval,
-                &mut scratch.line,
-            );
+            transpose(t_out, dst, w, h, c);
+            return;
         }
+        let r = half1.len() - 1;
+        scratch.ext_index.clear();
+        scratch.ext_index.extend((0..w + 2 * r).map(|j| {
+            self.mode
+                .map_index(j as isize - r as isize, w)
+                .unwrap_or(usize::MAX)
+        }));
+        horizontal_pass(
+            src,
+            dst,
+            c,
+            half1,
+            &scratch.ext_index,
+            self.cval,
+            &mut scratch.line,
+        );
     }
 }
 

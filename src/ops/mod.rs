@@ -34,6 +34,14 @@ impl Op {
         }
     }
 
+    /// Applies the op to `img` in place (what the runner does: a step's input is not needed
+    /// once its output exists), reusing `scratch`.
+    pub fn apply_in_place(&self, img: &mut Image, scratch: &mut OpScratch) {
+        match self {
+            Op::Gaussian(g) => g.apply_in_place(img, &mut scratch.gaussian),
+        }
+    }
+
     /// The op's name as written in workflows.
     pub fn name(&self) -> &'static str {
         match self {
