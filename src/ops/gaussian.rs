@@ -305,9 +305,20 @@ const NARROW: usize = 64;
 /// array (pixels moved whole, so channels stay together).
 fn transpose(src: &[f64], dst: &mut [f64], h: usize, w: usize, c: usize) {
     let (src, dst) = (&src[..h * w * c], &mut dst[..h * w * c]);
+    if c == 1 {
+        for (y, row) in src.chunks_exact(w).enumerate() {
+            for (x, &v) in row.iter().enumerate() {
+                dst[x * h + y] = v;
+            }
+        }
+        return;
+    }
     for (y, row) in src.chunks_exact(w * c).enumerate() {
         for (x, px) in row.chunks_exact(c).enumerate() {
-            dst[(x * h + y) * c..][..c].copy_from_slice(px);
+            // Sample by sample: `copy_from_slice` of a few samples would be a `memcpy` call.
+            for (d, &v) in dst[(x * h + y) * c..][..c].iter_mut().zip(px) {
+                *d = v;
+            }
         }
     }
 }
