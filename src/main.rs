@@ -5,7 +5,7 @@ mod cli;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, LogFormat, Progress};
 use flowrun::config::{load_file, schema_json};
-use flowrun::exec::{dry_run, run, Decision, RunOptions, Summary};
+use flowrun::exec::{dry_run, run, Decision, RunOptions, Selection, Summary};
 use flowrun::plan::{compile, graph, Plan};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -78,7 +78,7 @@ fn build(file: &Path, set: &[String]) -> Result<Plan, u8> {
 }
 
 /// `--only`, parsed against the plan's image count; a bad value is a usage error (exit 2).
-fn only(text: Option<&str>, plan: &Plan) -> Result<Option<Vec<usize>>, i32> {
+fn only(text: Option<&str>, plan: &Plan) -> Result<Option<Selection>, i32> {
     text.map(|o| cli::parse_only(o, plan.jobs.len()))
         .transpose()
         .map_err(|e| {
@@ -112,10 +112,11 @@ fn cmd_plan(args: &cli::PlanArgs) -> i32 {
         Ok(p) => p,
         Err(c) => return c.into(),
     };
-    let positions = match only(args.only.as_deref(), &plan) {
-        Ok(p) => p.unwrap_or_else(|| (0..plan.jobs.len().min(3)).collect()),
+    let selection = match only(args.only.as_deref(), &plan) {
+        Ok(p) => p.unwrap_or_else(|| Selection::all(plan.jobs.len().min(3))),
         Err(c) => return c,
     };
+    let positions: Vec<usize> = selection.iter().collect();
     print!("{}", graph::render(&plan, &positions, args.format));
     0
 }

@@ -7,6 +7,7 @@
 //! table and state are flushed; a second SIGINT exits at once (final files are never partial:
 //! every file is renamed into place whole).
 
+mod select;
 mod state;
 mod task;
 
@@ -19,6 +20,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+pub use select::Selection;
 pub use state::{Entry, RESULTS_VERSION};
 pub use task::{run_job, Outcome, Resume, Scratch};
 
@@ -33,7 +35,7 @@ pub struct RunOptions {
     /// Worker threads (0 = every core).
     pub jobs: usize,
     /// Positions into `plan.jobs` to run (`None` = all).
-    pub only: Option<Vec<usize>>,
+    pub only: Option<Selection>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
     /// Recompute every image, ignoring the resume state.
@@ -135,7 +137,7 @@ pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Vec<(u64, String, Decision)> {
         entries: &state.entries,
     };
     positions(plan, opts)
-        .into_iter()
+        .iter()
         .map(|p| {
             let job = &plan.jobs[p];
             let decision = if opts.force {
@@ -161,10 +163,11 @@ pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Vec<(u64, String, Decision)> {
         .collect()
 }
 
-fn positions(plan: &Plan, opts: &RunOptions) -> Vec<usize> {
+/// The selected positions (all when none are chosen).
+fn positions(plan: &Plan, opts: &RunOptions) -> Selection {
     match &opts.only {
-        Some(p) => p.clone(),
-        None => (0..plan.jobs.len()).collect(),
+        Some(s) => s.clone(),
+        None => Selection::all(plan.jobs.len()),
     }
 }
 
@@ -281,16 +284,13 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                                 break;
                             }
                             let k = next.fetch_add(1, Ordering::Relaxed);
-                            if k >= positions.len() {
+                            let Some(pos) = positions.get(k) else {
                                 break;
-                            }
+                            };
                             if batch.is_empty() {
                                 since = Instant::now();
                             }
-                            batch.push((
-                                k,
-                                run_job(plan, &plan.jobs[positions[k]], &mut scratch, resume),
-                            ));
+                            batch.push((k, run_job(plan, &plan.jobs[pos], &mut scratch, resume)));
                             if batch.len() >= BATCH_ROWS || since.elapsed() >= BATCH_TIME {
                                 let full =
                                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
