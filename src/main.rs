@@ -147,21 +147,18 @@ fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs) -> i32 {
         stop: None,
     };
     if args.dry_run {
-        let decisions = dry_run(&plan, &opts);
-        let skip = decisions
-            .iter()
-            .filter(|(_, _, d)| *d == Decision::Skip)
-            .count();
-        for (index, input, d) in &decisions {
-            match d {
-                Decision::Skip => println!("skip  {index:>6}  {input}  (up to date)"),
-                Decision::Run(why) => println!("run   {index:>6}  {input}  ({why})"),
+        let (mut runs, mut skips) = (0, 0);
+        dry_run(&plan, &opts, |index, input, d| match d {
+            Decision::Skip => {
+                skips += 1;
+                println!("skip  {index:>6}  {input}  (up to date)");
             }
-        }
-        println!(
-            "dry run: {} would run, {skip} up to date",
-            decisions.len() - skip
-        );
+            Decision::Run(why) => {
+                runs += 1;
+                println!("run   {index:>6}  {input}  ({why})");
+            }
+        });
+        println!("dry run: {runs} would run, {skips} up to date");
         return 0;
     }
     opts.stop = Some(stop_on_signals());

@@ -11,7 +11,7 @@ mod select;
 mod state;
 mod task;
 
-use crate::plan::Plan;
+use crate::plan::{Job, Plan};
 use crate::sinks::results::{repr_f64, ResultsSink, Row};
 use state::{plan_fingerprint, state_path, State};
 use std::collections::BTreeMap;
@@ -128,39 +128,41 @@ pub enum Decision {
     Run(String),
 }
 
-/// `--dry-run`: what [`run`] would do with each selected image, without computing anything.
-pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Vec<(u64, String, Decision)> {
+/// `--dry-run`: what [`run`] would do with each selected image, without computing anything;
+/// `each` gets the image's index, input and decision, in index order.
+pub fn dry_run(plan: &Plan, opts: &RunOptions, mut each: impl FnMut(u64, String, Decision)) {
     let state = State::load(&state_path(plan));
-    let fingerprint = plan_fingerprint(plan, exp_name());
     let resume = Resume {
-        fingerprint,
+        fingerprint: plan_fingerprint(plan, exp_name()),
         entries: &state.entries,
     };
-    positions(plan, opts)
-        .iter()
-        .map(|p| {
-            let job = &plan.jobs[p];
-            let decision = if opts.force {
-                Decision::Run("--force".into())
-            } else {
-                match task::read_input(job) {
-                    Err(e) => Decision::Run(e),
-                    Ok(bytes) => match (
-                        task::check(&resume, job, bytes.as_deref()),
-                        state.entries.get(&job.index),
-                    ) {
-                        ((_, Some(_)), _) => Decision::Skip,
-                        (_, None) => Decision::Run("not done before".into()),
-                        ((key, None), Some(e)) if e.key == key => {
-                            Decision::Run("an output is missing or changed".into())
-                        }
-                        (_, Some(_)) => Decision::Run("the workflow or the input changed".into()),
-                    },
-                }
-            };
-            (job.index, job.input_label(), decision)
-        })
-        .collect()
+    for p in positions(plan, opts).iter() {
+        let job = &plan.jobs[p];
+        let decision = if opts.force {
+            Decision::Run("--force".into())
+        } else {
+            decide(&resume, job)
+        };
+        each(job.index, job.input_label(), decision);
+    }
+}
+
+/// What a rerun would do with `job`, from its input and the recorded state.
+fn decide(resume: &Resume, job: &Job) -> Decision {
+    match task::read_input(job) {
+        Err(e) => Decision::Run(e),
+        Ok(bytes) => match (
+            task::check(resume, job, bytes.as_deref()),
+            resume.entries.get(&job.index),
+        ) {
+            ((_, Some(_)), _) => Decision::Skip,
+            (_, None) => Decision::Run("not done before".into()),
+            ((key, None), Some(e)) if e.key == key => {
+                Decision::Run("an output is missing or changed".into())
+            }
+            (_, Some(_)) => Decision::Run("the workflow or the input changed".into()),
+        },
+    }
 }
 
 /// The selected positions (all when none are chosen).
