@@ -79,7 +79,7 @@ fn build(file: &Path, set: &[String]) -> Result<Plan, u8> {
 
 /// `--only`, parsed against the plan's image count; a bad value is a usage error (exit 2).
 fn only(text: Option<&str>, plan: &Plan) -> Result<Option<Selection>, i32> {
-    text.map(|o| cli::parse_only(o, plan.jobs.len()))
+    text.map(|o| cli::parse_only(o, plan.job_count()))
         .transpose()
         .map_err(|e| {
             eprintln!("error: --only {e}");
@@ -95,7 +95,7 @@ fn cmd_check(file: &Path, set: &[String], g: &cli::GlobalArgs) -> i32 {
                     "{}: ok — workflow `{}`: {} images, {} steps, {} metrics, {} outputs per image",
                     file.display(),
                     plan.name,
-                    plan.jobs.len(),
+                    plan.job_count(),
                     plan.steps.len(),
                     plan.metrics.len(),
                     plan.writers.len()
@@ -113,7 +113,7 @@ fn cmd_plan(args: &cli::PlanArgs) -> i32 {
         Err(c) => return c.into(),
     };
     let selection = match only(args.only.as_deref(), &plan) {
-        Ok(p) => p.unwrap_or_else(|| Selection::all(plan.jobs.len().min(3))),
+        Ok(p) => p.unwrap_or_else(|| Selection::all(plan.job_count().min(3))),
         Err(c) => return c,
     };
     let positions: Vec<usize> = selection.iter().collect();

@@ -15,7 +15,7 @@ use crate::plan::{Job, Plan};
 use crate::sinks::results::{repr_f64, ResultsSink, Row};
 use state::{plan_fingerprint, state_path, State};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
@@ -34,7 +34,7 @@ const BATCH_TIME: Duration = Duration::from_millis(20);
 pub struct RunOptions {
     /// Worker threads (0 = every core).
     pub jobs: usize,
-    /// Positions into `plan.jobs` to run (`None` = all).
+    /// The images to run, by position (`None` = all).
     pub only: Option<Selection>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
@@ -137,11 +137,11 @@ pub fn dry_run(plan: &Plan, opts: &RunOptions, mut each: impl FnMut(u64, String,
         entries: &state.entries,
     };
     for p in positions(plan, opts).iter() {
-        let job = &plan.jobs[p];
+        let job = plan.job(p);
         let decision = if opts.force {
             Decision::Run("--force".into())
         } else {
-            decide(&resume, job)
+            decide(&resume, &job)
         };
         each(job.index, job.input_label(), decision);
     }
@@ -169,36 +169,19 @@ fn decide(resume: &Resume, job: &Job) -> Decision {
 fn positions(plan: &Plan, opts: &RunOptions) -> Selection {
     match &opts.only {
         Some(s) => s.clone(),
-        None => Selection::all(plan.jobs.len()),
+        None => Selection::all(plan.job_count()),
     }
-}
-
-/// Every folder outputs go to (output images and the results table).
-fn output_dirs(plan: &Plan) -> Vec<PathBuf> {
-    let parent = |p: &Path| match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut dirs: Vec<PathBuf> = plan
-        .jobs
-        .iter()
-        .flat_map(|j| j.outputs.iter().map(|(p, _)| parent(p)))
-        .chain(plan.results.iter().map(|r| parent(&r.path)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    dirs
 }
 
 /// Creates the output folders (once per run, not per file) and removes temp files a killed run
 /// left in them (`.NAME.PID.N.flowrun-tmp`). A folder that cannot be created is left to fail the
 /// images that write to it, each as a failed row.
 fn prepare_output_dirs(plan: &Plan) {
-    for dir in output_dirs(plan) {
-        if std::fs::create_dir_all(&dir).is_err() {
+    for dir in &plan.output_dirs {
+        if std::fs::create_dir_all(dir).is_err() {
             continue;
         }
-        let Ok(rd) = std::fs::read_dir(&dir) else {
+        let Ok(rd) = std::fs::read_dir(dir) else {
             continue;
         };
         for e in rd.flatten() {
@@ -292,7 +275,8 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                             if batch.is_empty() {
                                 since = Instant::now();
                             }
-                            batch.push((k, run_job(plan, &plan.jobs[pos], &mut scratch, resume)));
+                            let job = plan.job(pos);
+                            batch.push((k, run_job(plan, &job, &mut scratch, resume)));
                             if batch.len() >= BATCH_ROWS || since.elapsed() >= BATCH_TIME {
                                 let full =
                                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
@@ -353,7 +337,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     }
     if !summary.interrupted {
         state
-            .finish(plan.jobs.len())
+            .finish(plan.job_count())
             .map_err(|e| RunError::State(spath_label, e))?;
         check_counts(plan, &mut summary);
     }
