@@ -1,6 +1,6 @@
 //! `Loaded` workflow → [`Plan`]: every check at once.
 
-use super::claims::{Claims, Holder};
+use super::claims::{distinct_by_construction, Claims, Holder};
 use super::pattern::{Pattern, Vars};
 use super::*;
 use crate::config::syntax::{Node, Seg};
@@ -541,11 +541,14 @@ impl Outputs<'_> {
             .iter()
             .map(|(p, _)| normalize(self.cwd, Path::new(p.literal_dir())))
             .collect();
+        let patterns: Vec<Pattern> = self.writers.iter().map(|w| w.pattern.clone()).collect();
+        let noise = matches!(self.source, SourcePlan::Noise { .. });
+        let distinct = distinct_by_construction(&patterns, noise, self.cwd);
         let results = self.results.map(|r| normalize(self.cwd, &r.path));
         Seen {
             inputs,
             roots,
-            claims: Claims::new(results),
+            claims: Claims::new(distinct, results),
         }
     }
 
