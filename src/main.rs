@@ -192,19 +192,19 @@ fn report(plan: &Plan, s: &Summary, quiet: bool) {
     for (index, input, error) in s.failures.iter().take(SHOWN) {
         eprintln!("failed: image {index} ({input}): {error}");
     }
-    if s.failures.len() > SHOWN {
+    if s.failed > SHOWN as u64 {
         eprintln!(
             "… and {} more failed images (see the results table)",
-            s.failures.len() - SHOWN
+            s.failed - SHOWN as u64
         );
     }
     for e in s.expectations.iter().take(SHOWN) {
         eprintln!("expectation failed: {e}");
     }
-    if s.expectations.len() > SHOWN {
+    if s.expectations_failed > SHOWN as u64 {
         eprintln!(
             "… and {} more failed expectations",
-            s.expectations.len() - SHOWN
+            s.expectations_failed - SHOWN as u64
         );
     }
     if s.interrupted {

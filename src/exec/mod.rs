@@ -54,18 +54,39 @@ pub struct Summary {
     /// The run was stopped before every image was done.
     pub interrupted: bool,
     pub elapsed: Duration,
-    /// `(index, input, error)` of every failed image.
+    /// `(index, input, error)` of the first [`Summary::KEPT`] failed images (`failed` counts
+    /// them all).
     pub failures: Vec<(u64, String, String)>,
-    /// Every failed expectation, as a sentence.
+    /// The first [`Summary::KEPT`] failed expectations, as sentences.
     pub expectations: Vec<String>,
+    /// How many expectations failed.
+    pub expectations_failed: u64,
 }
 
 impl Summary {
+    /// How many failed images and expectations a summary keeps the text of (all are counted), so
+    /// its memory does not grow with the number of images.
+    pub const KEPT: usize = 100;
+
+    fn fail_image(&mut self, index: u64, input: &str, error: &str) {
+        self.failed += 1;
+        if self.failures.len() < Self::KEPT {
+            self.failures.push((index, input.into(), error.into()));
+        }
+    }
+
+    fn fail_expectation(&mut self, sentence: String) {
+        self.expectations_failed += 1;
+        if self.expectations.len() < Self::KEPT {
+            self.expectations.push(sentence);
+        }
+    }
+
     /// Exit status: 0 when every image and expectation passed, 1 if not, 130 when interrupted.
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
-        } else if self.failed == 0 && self.expectations.is_empty() {
+        } else if self.failed == 0 && self.expectations_failed == 0 {
             0
         } else {
             1
@@ -439,38 +460,29 @@ fn record(plan: &Plan, summary: &mut Summary, row: Row) {
                     repr_f64(v)
                 );
                 if v.is_nan() {
-                    summary.expectations.push(format!("{what} is not a number"));
+                    summary.fail_expectation(format!("{what} is not a number"));
                 }
                 if let Some(lo) = lo.filter(|lo| v < *lo) {
-                    summary
-                        .expectations
-                        .push(format!("{what} is below min {}", repr_f64(lo)));
+                    summary.fail_expectation(format!("{what} is below min {}", repr_f64(lo)));
                 }
                 if let Some(hi) = hi.filter(|hi| v > *hi) {
-                    summary
-                        .expectations
-                        .push(format!("{what} is above max {}", repr_f64(hi)));
+                    summary.fail_expectation(format!("{what} is above max {}", repr_f64(hi)));
                 }
             }
         }
         Some(e) => {
-            summary.failed += 1;
             tracing::warn!(index = row.index, input = %row.input, error = %e, "image failed");
-            summary
-                .failures
-                .push((row.index, row.input.clone(), e.clone()));
+            summary.fail_image(row.index, &row.input, e);
         }
     }
 }
 
 fn check_counts(plan: &Plan, summary: &mut Summary) {
     if let Some(n) = plan.expect.ok.filter(|n| *n != summary.ok) {
-        summary
-            .expectations
-            .push(format!("expected {n} ok images, got {}", summary.ok));
+        summary.fail_expectation(format!("expected {n} ok images, got {}", summary.ok));
     }
     if let Some(n) = plan.expect.failed.filter(|n| *n != summary.failed) {
-        summary.expectations.push(format!(
+        summary.fail_expectation(format!(
             "expected {n} failed images, got {}",
             summary.failed
         ));
