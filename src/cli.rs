@@ -1,6 +1,7 @@
 //! The command line (clap derive). `flowrun FILE` is `flowrun run FILE`.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use flowrun::exec::Selection;
 use flowrun::plan::graph::GraphFormat;
 use std::path::PathBuf;
 
@@ -118,7 +119,7 @@ pub struct PlanArgs {
 }
 
 /// Parses `--only`: `5`, `0..3`, `2..=4`, `1,4,9`, mixes; indexes must be below `count`.
-pub fn parse_only(text: &str, count: usize) -> Result<Vec<usize>, String> {
+pub fn parse_only(text: &str, count: usize) -> Result<Selection, String> {
     let mut out = Vec::new();
     for part in text.split(',').map(str::trim) {
         let num = |s: &str| -> Result<usize, String> {
@@ -142,11 +143,9 @@ pub fn parse_only(text: &str, count: usize) -> Result<Vec<usize>, String> {
                 "`{part}` is out of range: the workflow has {count} images (0..{count})"
             ));
         }
-        out.extend(lo..hi);
+        out.push(lo..hi);
     }
-    out.sort_unstable();
-    out.dedup();
-    Ok(out)
+    Ok(Selection::from_ranges(out))
 }
 
 #[cfg(test)]
@@ -155,9 +154,10 @@ mod tests {
 
     #[test]
     fn only_forms() {
-        assert_eq!(parse_only("5", 10).unwrap(), [5]);
-        assert_eq!(parse_only("0..3", 10).unwrap(), [0, 1, 2]);
-        assert_eq!(parse_only("2..=4,9,1", 10).unwrap(), [1, 2, 3, 4, 9]);
+        let only = |text: &str| parse_only(text, 10).map(|s| s.iter().collect::<Vec<_>>());
+        assert_eq!(only("5").unwrap(), [5]);
+        assert_eq!(only("0..3").unwrap(), [0, 1, 2]);
+        assert_eq!(only("2..=4,9,1,3").unwrap(), [1, 2, 3, 4, 9]);
         assert_eq!(
             parse_only("10", 10).unwrap_err(),
             "`10` is out of range: the workflow has 10 images (0..10)"

@@ -5,7 +5,7 @@ mod cli;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, LogFormat, Progress};
 use flowrun::config::{load_file, schema_json};
-use flowrun::exec::{dry_run, run, Decision, RunOptions, Summary};
+use flowrun::exec::{dry_run, run, Decision, RunOptions, Selection, Summary};
 use flowrun::plan::{compile, graph, Plan};
 use std::io::IsTerminal;
 use std::path::Path;
@@ -78,8 +78,8 @@ fn build(file: &Path, set: &[String]) -> Result<Plan, u8> {
 }
 
 /// `--only`, parsed against the plan's image count; a bad value is a usage error (exit 2).
-fn only(text: Option<&str>, plan: &Plan) -> Result<Option<Vec<usize>>, i32> {
-    text.map(|o| cli::parse_only(o, plan.jobs.len()))
+fn only(text: Option<&str>, plan: &Plan) -> Result<Option<Selection>, i32> {
+    text.map(|o| cli::parse_only(o, plan.job_count()))
         .transpose()
         .map_err(|e| {
             eprintln!("error: --only {e}");
@@ -95,7 +95,7 @@ fn cmd_check(file: &Path, set: &[String], g: &cli::GlobalArgs) -> i32 {
                     "{}: ok — workflow `{}`: {} images, {} steps, {} metrics, {} outputs per image",
                     file.display(),
                     plan.name,
-                    plan.jobs.len(),
+                    plan.job_count(),
                     plan.steps.len(),
                     plan.metrics.len(),
                     plan.writers.len()
@@ -112,10 +112,11 @@ fn cmd_plan(args: &cli::PlanArgs) -> i32 {
         Ok(p) => p,
         Err(c) => return c.into(),
     };
-    let positions = match only(args.only.as_deref(), &plan) {
-        Ok(p) => p.unwrap_or_else(|| (0..plan.jobs.len().min(3)).collect()),
+    let selection = match only(args.only.as_deref(), &plan) {
+        Ok(p) => p.unwrap_or_else(|| Selection::all(plan.job_count().min(3))),
         Err(c) => return c,
     };
+    let positions: Vec<usize> = selection.iter().collect();
     print!("{}", graph::render(&plan, &positions, args.format));
     0
 }
@@ -146,21 +147,18 @@ fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs) -> i32 {
         stop: None,
     };
     if args.dry_run {
-        let decisions = dry_run(&plan, &opts);
-        let skip = decisions
-            .iter()
-            .filter(|(_, _, d)| *d == Decision::Skip)
-            .count();
-        for (index, input, d) in &decisions {
-            match d {
-                Decision::Skip => println!("skip  {index:>6}  {input}  (up to date)"),
-                Decision::Run(why) => println!("run   {index:>6}  {input}  ({why})"),
+        let (mut runs, mut skips) = (0, 0);
+        dry_run(&plan, &opts, |index, input, d| match d {
+            Decision::Skip => {
+                skips += 1;
+                println!("skip  {index:>6}  {input}  (up to date)");
             }
-        }
-        println!(
-            "dry run: {} would run, {skip} up to date",
-            decisions.len() - skip
-        );
+            Decision::Run(why) => {
+                runs += 1;
+                println!("run   {index:>6}  {input}  ({why})");
+            }
+        });
+        println!("dry run: {runs} would run, {skips} up to date");
         return 0;
     }
     opts.stop = Some(stop_on_signals());
@@ -194,19 +192,19 @@ fn report(plan: &Plan, s: &Summary, quiet: bool) {
     for (index, input, error) in s.failures.iter().take(SHOWN) {
         eprintln!("failed: image {index} ({input}): {error}");
     }
-    if s.failures.len() > SHOWN {
+    if s.failed > SHOWN as u64 {
         eprintln!(
             "… and {} more failed images (see the results table)",
-            s.failures.len() - SHOWN
+            s.failed - SHOWN as u64
         );
     }
     for e in s.expectations.iter().take(SHOWN) {
         eprintln!("expectation failed: {e}");
     }
-    if s.expectations.len() > SHOWN {
+    if s.expectations_failed > SHOWN as u64 {
         eprintln!(
             "… and {} more failed expectations",
-            s.expectations.len() - SHOWN
+            s.expectations_failed - SHOWN as u64
         );
     }
     if s.interrupted {

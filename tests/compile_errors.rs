@@ -217,6 +217,23 @@ fn a_save_and_the_output_on_one_path() {
 }
 
 #[test]
+fn two_writers_meet_across_images() {
+    // Each pattern alone is unique per image, but image 0's `out/x10.bmp` (the output) is image
+    // 10's save.
+    let text = "[source]\nkind = \"noise\"\ncount = 12\nshape = [8, 8]\n[[steps]]\nop = \"gaussian\"\nsave = \"out/x{index}.bmp\"\n[output]\nimages = \"out/x1{index}.bmp\"\n";
+    assert_eq!(
+        check_fails("w.toml", text),
+        "w.toml:7:8: error: image 10 and image 0's `output` would both be written to `out/x10.bmp`
+  |
+7 | save = \"out/x{index}.bmp\"
+  |        ^
+  = hint: make the pattern unique per image, e.g. with `{index}` or `{stem}`
+w.toml: 1 problem found; nothing was run
+"
+    );
+}
+
+#[test]
 fn output_over_an_input_is_refused() {
     let dir = with_file(
         "w.toml",

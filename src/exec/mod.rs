@@ -7,18 +7,20 @@
 //! table and state are flushed; a second SIGINT exits at once (final files are never partial:
 //! every file is renamed into place whole).
 
+mod select;
 mod state;
 mod task;
 
-use crate::plan::Plan;
+use crate::plan::{Job, Plan};
 use crate::sinks::results::{repr_f64, ResultsSink, Row};
 use state::{plan_fingerprint, state_path, State};
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
+pub use select::Selection;
 pub use state::{Entry, RESULTS_VERSION};
 pub use task::{run_job, Outcome, Resume, Scratch};
 
@@ -32,8 +34,8 @@ const BATCH_TIME: Duration = Duration::from_millis(20);
 pub struct RunOptions {
     /// Worker threads (0 = every core).
     pub jobs: usize,
-    /// Positions into `plan.jobs` to run (`None` = all).
-    pub only: Option<Vec<usize>>,
+    /// The images to run, by position (`None` = all).
+    pub only: Option<Selection>,
     /// Draw a progress bar on stderr.
     pub progress: bool,
     /// Recompute every image, ignoring the resume state.
@@ -52,18 +54,39 @@ pub struct Summary {
     /// The run was stopped before every image was done.
     pub interrupted: bool,
     pub elapsed: Duration,
-    /// `(index, input, error)` of every failed image.
+    /// `(index, input, error)` of the first [`Summary::KEPT`] failed images (`failed` counts
+    /// them all).
     pub failures: Vec<(u64, String, String)>,
-    /// Every failed expectation, as a sentence.
+    /// The first [`Summary::KEPT`] failed expectations, as sentences.
     pub expectations: Vec<String>,
+    /// How many expectations failed.
+    pub expectations_failed: u64,
 }
 
 impl Summary {
+    /// How many failed images and expectations a summary keeps the text of (all are counted), so
+    /// its memory does not grow with the number of images.
+    pub const KEPT: usize = 100;
+
+    fn fail_image(&mut self, index: u64, input: &str, error: &str) {
+        self.failed += 1;
+        if self.failures.len() < Self::KEPT {
+            self.failures.push((index, input.into(), error.into()));
+        }
+    }
+
+    fn fail_expectation(&mut self, sentence: String) {
+        self.expectations_failed += 1;
+        if self.expectations.len() < Self::KEPT {
+            self.expectations.push(sentence);
+        }
+    }
+
     /// Exit status: 0 when every image and expectation passed, 1 if not, 130 when interrupted.
     pub fn exit_code(&self) -> i32 {
         if self.interrupted {
             130
-        } else if self.failed == 0 && self.expectations.is_empty() {
+        } else if self.failed == 0 && self.expectations_failed == 0 {
             0
         } else {
             1
@@ -126,74 +149,60 @@ pub enum Decision {
     Run(String),
 }
 
-/// `--dry-run`: what [`run`] would do with each selected image, without computing anything.
-pub fn dry_run(plan: &Plan, opts: &RunOptions) -> Vec<(u64, String, Decision)> {
+/// `--dry-run`: what [`run`] would do with each selected image, without computing anything;
+/// `each` gets the image's index, input and decision, in index order.
+pub fn dry_run(plan: &Plan, opts: &RunOptions, mut each: impl FnMut(u64, String, Decision)) {
     let state = State::load(&state_path(plan));
-    let fingerprint = plan_fingerprint(plan, exp_name());
     let resume = Resume {
-        fingerprint,
+        fingerprint: plan_fingerprint(plan, exp_name()),
         entries: &state.entries,
     };
-    positions(plan, opts)
-        .into_iter()
-        .map(|p| {
-            let job = &plan.jobs[p];
-            let decision = if opts.force {
-                Decision::Run("--force".into())
-            } else {
-                match task::read_input(job) {
-                    Err(e) => Decision::Run(e),
-                    Ok(bytes) => match (
-                        task::check(&resume, job, bytes.as_deref()),
-                        state.entries.get(&job.index),
-                    ) {
-                        ((_, Some(_)), _) => Decision::Skip,
-                        (_, None) => Decision::Run("not done before".into()),
-                        ((key, None), Some(e)) if e.key == key => {
-                            Decision::Run("an output is missing or changed".into())
-                        }
-                        (_, Some(_)) => Decision::Run("the workflow or the input changed".into()),
-                    },
-                }
-            };
-            (job.index, job.input_label(), decision)
-        })
-        .collect()
-}
-
-fn positions(plan: &Plan, opts: &RunOptions) -> Vec<usize> {
-    match &opts.only {
-        Some(p) => p.clone(),
-        None => (0..plan.jobs.len()).collect(),
+    for p in positions(plan, opts).iter() {
+        let job = plan.job(p);
+        let decision = if opts.force {
+            Decision::Run("--force".into())
+        } else {
+            decide(&resume, &job)
+        };
+        each(job.index, job.input_label(), decision);
     }
 }
 
-/// Every folder outputs go to (output images and the results table).
-fn output_dirs(plan: &Plan) -> Vec<PathBuf> {
-    let parent = |p: &Path| match p.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let mut dirs: Vec<PathBuf> = plan
-        .jobs
-        .iter()
-        .flat_map(|j| j.outputs.iter().map(|(p, _)| parent(p)))
-        .chain(plan.results.iter().map(|r| parent(&r.path)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    dirs
+/// What a rerun would do with `job`, from its input and the recorded state.
+fn decide(resume: &Resume, job: &Job) -> Decision {
+    match task::read_input(job) {
+        Err(e) => Decision::Run(e),
+        Ok(bytes) => match (
+            task::check(resume, job, bytes.as_deref()),
+            resume.entries.get(&job.index),
+        ) {
+            ((_, Some(_)), _) => Decision::Skip,
+            (_, None) => Decision::Run("not done before".into()),
+            ((key, None), Some(e)) if e.key == key => {
+                Decision::Run("an output is missing or changed".into())
+            }
+            (_, Some(_)) => Decision::Run("the workflow or the input changed".into()),
+        },
+    }
+}
+
+/// The selected positions (all when none are chosen).
+fn positions(plan: &Plan, opts: &RunOptions) -> Selection {
+    match &opts.only {
+        Some(s) => s.clone(),
+        None => Selection::all(plan.job_count()),
+    }
 }
 
 /// Creates the output folders (once per run, not per file) and removes temp files a killed run
 /// left in them (`.NAME.PID.N.flowrun-tmp`). A folder that cannot be created is left to fail the
 /// images that write to it, each as a failed row.
 fn prepare_output_dirs(plan: &Plan) {
-    for dir in output_dirs(plan) {
-        if std::fs::create_dir_all(&dir).is_err() {
+    for dir in &plan.output_dirs {
+        if std::fs::create_dir_all(dir).is_err() {
             continue;
         }
-        let Ok(rd) = std::fs::read_dir(&dir) else {
+        let Ok(rd) = std::fs::read_dir(dir) else {
             continue;
         };
         for e in rd.flatten() {
@@ -281,16 +290,14 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                                 break;
                             }
                             let k = next.fetch_add(1, Ordering::Relaxed);
-                            if k >= positions.len() {
+                            let Some(pos) = positions.get(k) else {
                                 break;
-                            }
+                            };
                             if batch.is_empty() {
                                 since = Instant::now();
                             }
-                            batch.push((
-                                k,
-                                run_job(plan, &plan.jobs[positions[k]], &mut scratch, resume),
-                            ));
+                            let job = plan.job(pos);
+                            batch.push((k, run_job(plan, &job, &mut scratch, resume)));
                             if batch.len() >= BATCH_ROWS || since.elapsed() >= BATCH_TIME {
                                 let full =
                                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
@@ -351,7 +358,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     }
     if !summary.interrupted {
         state
-            .finish(plan.jobs.len())
+            .finish(plan.job_count())
             .map_err(|e| RunError::State(spath_label, e))?;
         check_counts(plan, &mut summary);
     }
@@ -453,38 +460,29 @@ fn record(plan: &Plan, summary: &mut Summary, row: Row) {
                     repr_f64(v)
                 );
                 if v.is_nan() {
-                    summary.expectations.push(format!("{what} is not a number"));
+                    summary.fail_expectation(format!("{what} is not a number"));
                 }
                 if let Some(lo) = lo.filter(|lo| v < *lo) {
-                    summary
-                        .expectations
-                        .push(format!("{what} is below min {}", repr_f64(lo)));
+                    summary.fail_expectation(format!("{what} is below min {}", repr_f64(lo)));
                 }
                 if let Some(hi) = hi.filter(|hi| v > *hi) {
-                    summary
-                        .expectations
-                        .push(format!("{what} is above max {}", repr_f64(hi)));
+                    summary.fail_expectation(format!("{what} is above max {}", repr_f64(hi)));
                 }
             }
         }
         Some(e) => {
-            summary.failed += 1;
             tracing::warn!(index = row.index, input = %row.input, error = %e, "image failed");
-            summary
-                .failures
-                .push((row.index, row.input.clone(), e.clone()));
+            summary.fail_image(row.index, &row.input, e);
         }
     }
 }
 
 fn check_counts(plan: &Plan, summary: &mut Summary) {
     if let Some(n) = plan.expect.ok.filter(|n| *n != summary.ok) {
-        summary
-            .expectations
-            .push(format!("expected {n} ok images, got {}", summary.ok));
+        summary.fail_expectation(format!("expected {n} ok images, got {}", summary.ok));
     }
     if let Some(n) = plan.expect.failed.filter(|n| *n != summary.failed) {
-        summary.expectations.push(format!(
+        summary.fail_expectation(format!(
             "expected {n} failed images, got {}",
             summary.failed
         ));

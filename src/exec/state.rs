@@ -16,7 +16,7 @@
 //! that affects an image (a step parameter, a new metric) recomputes that whole image; images the
 //! change does not affect are skipped. Failed images are not recorded and always run again.
 
-use crate::plan::{Job, Plan, SourcePlan};
+use crate::plan::{output_format, Job, Plan, SourcePlan};
 use crate::sinks::results::{repr_f64, Row};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -101,7 +101,7 @@ pub fn plan_fingerprint(plan: &Plan, exp_name: &str) -> blake3::Hash {
     };
     add(format!("results-version {RESULTS_VERSION} exp {exp_name}"));
     match &plan.source {
-        SourcePlan::Noise(spec) => add(format!("noise {spec:?}")),
+        SourcePlan::Noise { spec, .. } => add(format!("noise {spec:?}")),
         SourcePlan::Files { decode, .. } => add(format!("files {decode:?}")),
     }
     for s in &plan.steps {
@@ -121,9 +121,11 @@ pub fn job_key(fingerprint: &blake3::Hash, job: &Job, input_bytes: Option<&[u8]>
     let mut h = blake3::Hasher::new();
     h.update(fingerprint.as_bytes());
     h.update(&job.index.to_le_bytes());
-    for (p, f) in &job.outputs {
+    for p in &job.outputs {
         h.update(p.as_os_str().as_encoded_bytes());
-        h.update(format!("\0{f:?}\0").as_bytes());
+        if let Some(f) = output_format(p) {
+            h.update(format!("\0{f:?}\0").as_bytes());
+        }
     }
     if let Some(bytes) = input_bytes {
         h.update(blake3::hash(bytes).as_bytes());

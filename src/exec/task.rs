@@ -4,7 +4,7 @@
 
 use super::state::{job_key, Entry};
 use crate::ops::OpScratch;
-use crate::plan::{Job, NodeRef, Plan, SourcePlan};
+use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::write_atomic_in_existing_dir;
 use crate::sinks::encode::encode;
 use crate::sinks::results::Row;
@@ -144,7 +144,7 @@ pub fn run_image(
                 outputs: job
                     .outputs
                     .iter()
-                    .map(|(p, _)| p.display().to_string())
+                    .map(|p| p.display().to_string())
                     .collect(),
                 elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
             },
@@ -157,7 +157,7 @@ pub fn run_image(
 /// Loads (or generates) the job's input into `img`.
 fn load(plan: &Plan, job: &Job, input: Option<&[u8]>, img: &mut Image) -> Result<(), String> {
     match (&plan.source, &job.file, input) {
-        (SourcePlan::Noise(spec), _, _) => {
+        (SourcePlan::Noise { spec, .. }, _, _) => {
             noise_into(spec, job.index, &mut img.data);
             (img.height, img.width, img.channels) = (spec.height, spec.width, 1);
             Ok(())
@@ -195,14 +195,18 @@ fn process(
             .enumerate()
             .filter(|(_, w)| w.node == node)
         {
-            let (path, format) = &job.outputs[w];
-            let bytes = encode(img, *format, writer.dtype).map_err(|e| {
+            let path = &job.outputs[w];
+            let cannot = |e: String| {
                 format!(
                     "{}: cannot write `{}`: {e}",
                     job.input_label(),
                     path.display()
                 )
-            })?;
+            };
+            // Compile checked every output's format; this is never `None`.
+            let format =
+                output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
+            let bytes = encode(img, format, writer.dtype).map_err(|e| cannot(e.to_string()))?;
             encoded.push((path.clone(), bytes));
         }
         Ok(())

@@ -1,5 +1,6 @@
 //! `Loaded` workflow → [`Plan`]: every check at once.
 
+use super::claims::{distinct_by_construction, Claims, Holder};
 use super::pattern::{Pattern, Vars};
 use super::*;
 use crate::config::syntax::{Node, Seg};
@@ -10,13 +11,13 @@ use crate::config::{
 use crate::diag::{suggest, Diag, Pos, Report};
 use crate::ops::gaussian::Gaussian;
 use crate::source::noise::{NoiseLoc, RngKind};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path};
 
 /// Largest image a noise source may generate, and the default `max_pixels` of a glob source.
 pub const MAX_PIXELS: u64 = 1 << 28;
-/// Largest noise `count`: compile builds one job per image (~330 bytes each, more with several
-/// outputs), so an unbounded count made `flowrun check` run for minutes and take many GB.
+/// Largest noise `count`: compile renders and checks every image's outputs, so an unbounded
+/// count made `flowrun check` run for minutes (and, when it kept every job, take many GB).
 pub const MAX_COUNT: u64 = 1 << 20;
 /// Largest Gaussian kernel radius accepted.
 pub const MAX_RADIUS: usize = 100_000;
@@ -79,9 +80,9 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     };
     let name = wf.name.clone().unwrap_or_else(|| loaded.stem.clone());
 
-    // Source → the list of inputs.
-    let (source, inputs) = match &wf.source {
-        None => (None, Vec::new()),
+    // Source: how many images, and their input files.
+    let source = match &wf.source {
+        None => None,
         Some(Source::Noise(n)) => noise_source(&mut cx, n),
         Some(Source::Glob(g)) => {
             let pattern_path = [Seg::Key("source"), Seg::Key("pattern")];
@@ -109,7 +110,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                             cwd.display()
                         )),
                     );
-                    (None, Vec::new())
+                    None
                 }
                 Ok(m) => {
                     // A relative pattern gives paths relative to the current directory, as written.
@@ -121,13 +122,17 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                             p.to_path_buf()
                         }
                     };
-                    let inputs = m.files.iter().map(|f| Some(shown(f))).collect();
+                    let files = m.files.iter().map(|f| shown(f)).collect();
                     let root = shown(&m.root);
-                    (Some(SourcePlan::Files { root, decode }), inputs)
+                    Some(SourcePlan::Files {
+                        root,
+                        files,
+                        decode,
+                    })
                 }
                 Err(e) => {
                     cx.err(cx.pos(&pattern_path), e.to_string(), None);
-                    (None, Vec::new())
+                    None
                 }
             }
         }
@@ -278,18 +283,25 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         }
     }
 
-    // Writers: step saves, then the final output.
+    // Writers: step saves, then the final output; each with its pattern as written and where.
     let mut writers = Vec::new();
     let mut writer_patterns = Vec::new();
     let dtype = wf.output.dtype.unwrap_or_default();
+    let fixed = |node: NodeRef| Vars {
+        name: &name,
+        workflow: &loaded.stem,
+        step: node_name_of(&names, node),
+        ..Vars::default()
+    };
     for (k, (i, step)) in wf.steps.iter().enumerate() {
         if let Some(save) = step.save() {
             let path = [Seg::Key("steps"), Seg::Index(*i), Seg::Key("save")];
             if let Some(p) = cx.pattern(save, &path) {
+                let node = NodeRef::Step(k);
                 writers.push(Writer {
-                    node: NodeRef::Step(k),
+                    node,
                     column: format!("save_{}", names[k]),
-                    pattern: save.to_string(),
+                    pattern: p.fill(&fixed(node), |f| !f.per_image()),
                     dtype,
                 });
                 writer_patterns.push((p, cx.pos(&path)));
@@ -302,7 +314,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             writers.push(Writer {
                 node: last,
                 column: "output".into(),
-                pattern: images.clone(),
+                pattern: p.fill(&fixed(last), |f| !f.per_image()),
                 dtype,
             });
             writer_patterns.push((p, cx.pos(&path)));
@@ -354,154 +366,24 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     });
 
     // Render every output of every image; check formats, collisions and inputs.
-    let mut jobs = Vec::with_capacity(inputs.len());
-    let root = match &source {
-        Some(SourcePlan::Files { root, .. }) => Some(root.clone()),
-        _ => None,
-    };
-    let input_set: HashMap<PathBuf, usize> = inputs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| f.as_ref().map(|f| (normalize(cwd, f), i)))
-        .collect();
-    // Rendered outputs seen so far, by a 128-bit hash of the normalised path (memory stays small
-    // for a million outputs).
-    let path_id = |p: &Path| -> u128 {
-        let h = blake3::hash(p.as_os_str().as_encoded_bytes());
-        u128::from_le_bytes(h.as_bytes()[..16].try_into().unwrap_or_default())
-    };
-    let mut taken: HashMap<u128, (usize, u64)> = HashMap::new();
-    if let Some(r) = &results {
-        taken.insert(path_id(&normalize(cwd, &r.path)), (usize::MAX, 0));
-    }
-    let mut reported = vec![false; writers.len()];
-    for (index, file) in inputs.iter().enumerate() {
-        let index = index as u64;
-        let (stem, ext, dir) = match file {
-            Some(f) => (
-                f.file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                f.extension()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-                f.parent()
-                    .and_then(|p| root.as_ref().and_then(|r| p.strip_prefix(r).ok()))
-                    .map(|p| p.to_string_lossy().into_owned())
-                    .unwrap_or_default(),
-            ),
-            None => (format!("noise_{index}"), String::new(), String::new()),
-        };
-        let mut outputs = Vec::with_capacity(writers.len());
-        for (w, (writer, (pattern, pos))) in writers.iter().zip(&writer_patterns).enumerate() {
-            let vars = Vars {
-                index,
-                stem: &stem,
-                ext: &ext,
-                dir: &dir,
-                name: &name,
-                workflow: &loaded.stem,
-                step: node_name_of(&names, writer.node),
+    let output_dirs = match &source {
+        Some(source) => {
+            let outputs = Outputs {
+                source,
+                writers: &writers,
+                written: &writer_patterns,
+                results: results.as_ref(),
+                allow_outside: wf.output.allow_outside,
+                cwd,
             };
-            let rendered = PathBuf::from(pattern.render(&vars));
-            let format = rendered
-                .extension()
-                .and_then(|e| e.to_str())
-                .and_then(ImageFormat::from_extension);
-            let Some(format) = format else {
-                if !reported[w] {
-                    reported[w] = true;
-                    cx.err(
-                        *pos,
-                        format!("cannot tell the image format of `{}`", rendered.display()),
-                        Some(format!(
-                            "end the pattern in one of: {}",
-                            ImageFormat::EXTENSIONS.join(", ")
-                        )),
-                    );
-                }
-                continue;
-            };
-            if !format.supports(writer.dtype) {
-                if !reported[w] {
-                    reported[w] = true;
-                    let p = cx.pos(&[Seg::Key("output"), Seg::Key("dtype")]);
-                    let p = if p == cx.pos(&[]) { *pos } else { p };
-                    cx.err(
-                        p,
-                        format!(
-                            "{} images cannot hold `{}` samples",
-                            format.name(),
-                            format!("{:?}", writer.dtype).to_lowercase()
-                        ),
-                        Some("bmp and jpeg take u8; png u8 or u16; tiff u8, u16 or f32".into()),
-                    );
-                }
-                continue;
-            }
-            let key = normalize(cwd, &rendered);
-            if !reported[w] {
-                let root = normalize(cwd, Path::new(pattern.literal_dir()));
-                if !wf.output.allow_outside && !key.starts_with(&root) {
-                    reported[w] = true;
-                    cx.err(
-                        *pos,
-                        format!(
-                            "image {index}'s output `{}` lands outside the pattern's folder `{}`",
-                            rendered.display(),
-                            pattern.literal_dir()
-                        ),
-                        Some("placeholders must not lead out of the output folder (`..`, absolute paths); set `output.allow_outside = true` to allow it".into()),
-                    );
-                } else if let Some(&i) = input_set.get(&key) {
-                    reported[w] = true;
-                    cx.err(
-                        *pos,
-                        format!(
-                            "image {index} would be written over input file `{}`",
-                            inputs[i]
-                                .as_ref()
-                                .map(|p| p.display().to_string())
-                                .unwrap_or_default()
-                        ),
-                        Some("write outputs to another folder".into()),
-                    );
-                } else if let Some(&(other_w, other_index)) = taken.get(&path_id(&key)) {
-                    reported[w] = true;
-                    let what = if other_w == usize::MAX {
-                        "the results table".to_string()
-                    } else if other_w == w {
-                        format!("image {other_index}")
-                    } else {
-                        format!("image {other_index}'s `{}`", writers[other_w].column)
-                    };
-                    cx.err(
-                        *pos,
-                        format!(
-                            "image {index} and {what} would both be written to `{}`",
-                            rendered.display()
-                        ),
-                        Some(
-                            "make the pattern unique per image, e.g. with `{index}` or `{stem}`"
-                                .into(),
-                        ),
-                    );
-                } else {
-                    taken.insert(path_id(&key), (w, index));
-                }
-            }
-            outputs.push((rendered, format));
+            outputs.check(&mut cx)
         }
-        jobs.push(Job {
-            index,
-            file: file.clone(),
-            outputs,
-        });
-    }
+        None => Vec::new(),
+    };
 
     // Expectations.
     let mut expect = ExpectPlan::default();
-    let count = jobs.len() as u64;
+    let count = source.as_ref().map_or(0, |s| s.len() as u64);
     for (key, e) in &wf.expect {
         let vpos = cx.pos(&[Seg::Key("expect"), Seg::Key(key)]);
         match (key.as_str(), e) {
@@ -588,13 +470,210 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         workflow_file: loaded.path.display().to_string(),
         workflow_hash: h.finalize().to_hex().to_string(),
         source,
-        jobs,
         steps,
         metrics,
         writers,
+        output_dirs,
         results,
         expect,
     })
+}
+
+/// Every image's outputs, to check: the source, the writers with their patterns as written
+/// (and where), the results table and the settings that decide what is allowed.
+struct Outputs<'a> {
+    source: &'a SourcePlan,
+    writers: &'a [Writer],
+    written: &'a [(Pattern, Pos)],
+    results: Option<&'a ResultsPlan>,
+    allow_outside: bool,
+    cwd: &'a Path,
+}
+
+/// What the output check keeps while rendering: the input files (normalised, to their
+/// positions), each writer's folder (normalised) and the paths claimed so far.
+struct Seen {
+    inputs: HashMap<PathBuf, usize>,
+    roots: Vec<PathBuf>,
+    claims: Claims,
+}
+
+impl Outputs<'_> {
+    /// Renders every output of every image, one at a time, and checks it: its format is known
+    /// and holds the dtype, it stays inside its pattern's folder, is no input file and shares
+    /// its path with no other output nor the results table. Reports each writer's first
+    /// problem. Returns every folder the outputs and the table go to.
+    fn check(&self, cx: &mut Ctx) -> Vec<PathBuf> {
+        let mut seen = self.seen();
+        let mut reported = vec![false; self.writers.len()];
+        let mut folders = Folders::new(self.writers.len());
+        if let Some(r) = self.results {
+            folders.all.insert(parent_dir(&r.path).to_path_buf());
+        }
+        for pos in 0..self.source.len() {
+            let names = self.source.names(pos);
+            for (w, writer) in self.writers.iter().enumerate() {
+                let path = writer.render(&names);
+                folders.add(w, &path);
+                if reported[w] {
+                    continue;
+                }
+                if let Some(problem) = self.problem(cx, w, names.index, &path, &mut seen) {
+                    reported[w] = true;
+                    cx.report.push(problem);
+                }
+            }
+        }
+        folders.sorted()
+    }
+
+    fn seen(&self) -> Seen {
+        let inputs = match self.source {
+            SourcePlan::Files { files, .. } => files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (normalize(self.cwd, f), i))
+                .collect(),
+            SourcePlan::Noise { .. } => HashMap::new(),
+        };
+        let roots = self
+            .written
+            .iter()
+            .map(|(p, _)| normalize(self.cwd, Path::new(p.literal_dir())))
+            .collect();
+        let patterns: Vec<Pattern> = self.writers.iter().map(|w| w.pattern.clone()).collect();
+        let noise = matches!(self.source, SourcePlan::Noise { .. });
+        let distinct = distinct_by_construction(&patterns, noise, self.cwd);
+        let results = self.results.map(|r| normalize(self.cwd, &r.path));
+        Seen {
+            inputs,
+            roots,
+            claims: Claims::new(distinct, results),
+        }
+    }
+
+    /// The problem with image `index`'s output `path` from writer `w`, if any (a good path is
+    /// claimed).
+    fn problem(
+        &self,
+        cx: &Ctx,
+        w: usize,
+        index: u64,
+        path: &Path,
+        seen: &mut Seen,
+    ) -> Option<Diag> {
+        let writer = &self.writers[w];
+        let (pattern, pos) = &self.written[w];
+        let Some(format) = output_format(path) else {
+            return Some(
+                Diag::new(
+                    *pos,
+                    format!("cannot tell the image format of `{}`", path.display()),
+                )
+                .with_hint(format!(
+                    "end the pattern in one of: {}",
+                    ImageFormat::EXTENSIONS.join(", ")
+                )),
+            );
+        };
+        if !format.supports(writer.dtype) {
+            let p = cx.pos(&[Seg::Key("output"), Seg::Key("dtype")]);
+            let p = if p == cx.pos(&[]) { *pos } else { p };
+            return Some(
+                Diag::new(
+                    p,
+                    format!(
+                        "{} images cannot hold `{}` samples",
+                        format.name(),
+                        format!("{:?}", writer.dtype).to_lowercase()
+                    ),
+                )
+                .with_hint("bmp and jpeg take u8; png u8 or u16; tiff u8, u16 or f32"),
+            );
+        }
+        let key = normalize(self.cwd, path);
+        if !self.allow_outside && !key.starts_with(&seen.roots[w]) {
+            return Some(Diag::new(
+                *pos,
+                format!(
+                    "image {index}'s output `{}` lands outside the pattern's folder `{}`",
+                    path.display(),
+                    pattern.literal_dir()
+                ),
+            ).with_hint("placeholders must not lead out of the output folder (`..`, absolute paths); set `output.allow_outside = true` to allow it"));
+        }
+        if let Some(&i) = seen.inputs.get(&key) {
+            let file = self.source.file(i).unwrap_or(Path::new(""));
+            return Some(
+                Diag::new(
+                    *pos,
+                    format!(
+                        "image {index} would be written over input file `{}`",
+                        file.display()
+                    ),
+                )
+                .with_hint("write outputs to another folder"),
+            );
+        }
+        let holder = seen.claims.claim(&key, w, index)?;
+        let what = match holder {
+            Holder::Results => "the results table".to_string(),
+            Holder::Output { writer, index } if writer == w => format!("image {index}"),
+            Holder::Output { writer, index } => {
+                format!("image {index}'s `{}`", self.writers[writer].column)
+            }
+        };
+        Some(
+            Diag::new(
+                *pos,
+                format!(
+                    "image {index} and {what} would both be written to `{}`",
+                    path.display()
+                ),
+            )
+            .with_hint("make the pattern unique per image, e.g. with `{index}` or `{stem}`"),
+        )
+    }
+}
+
+/// The folders outputs go to, collected while rendering. Each writer's last folder is kept
+/// apart, so a writer that always writes to one folder costs a comparison per image.
+struct Folders {
+    all: HashSet<PathBuf>,
+    last: Vec<PathBuf>,
+}
+
+impl Folders {
+    fn new(writers: usize) -> Folders {
+        Folders {
+            all: HashSet::new(),
+            last: vec![PathBuf::new(); writers],
+        }
+    }
+
+    /// Adds the folder of writer `w`'s output `path`.
+    fn add(&mut self, w: usize, path: &Path) {
+        let dir = parent_dir(path);
+        if self.last[w].as_os_str() != dir.as_os_str() {
+            self.last[w] = dir.to_path_buf();
+            self.all.insert(dir.to_path_buf());
+        }
+    }
+
+    /// Every folder once, sorted by their bytes (quicker than by components, for a million).
+    fn sorted(self) -> Vec<PathBuf> {
+        let mut dirs: Vec<PathBuf> = self.all.into_iter().collect();
+        dirs.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
+        dirs
+    }
+}
+
+/// The folder a file goes to (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
 }
 
 /// Explicit step names must be unique, non-empty and not `input` (checked on the steps as
@@ -644,7 +723,7 @@ fn node_name_of(names: &[String], node: NodeRef) -> &str {
     }
 }
 
-fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> (Option<SourcePlan>, Vec<Option<PathBuf>>) {
+fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> Option<SourcePlan> {
     let at = |k: &'static str| [Seg::Key("source"), Seg::Key(k)];
     let before = cx.report.diags.len();
     if n.count == 0 {
@@ -730,7 +809,7 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> (Option<SourcePlan>, Vec<Optio
         );
     }
     if cx.report.diags.len() != before {
-        return (None, Vec::new());
+        return None;
     }
     let spec = NoiseSpec {
         height: h as usize,
@@ -746,7 +825,10 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> (Option<SourcePlan>, Vec<Optio
         clip,
         rng,
     };
-    (Some(SourcePlan::Noise(spec)), vec![None; n.count as usize])
+    Some(SourcePlan::Noise {
+        spec,
+        count: n.count,
+    })
 }
 
 /// `path` made absolute against `cwd`, with `.` and `..` resolved lexically (outputs need not exist).

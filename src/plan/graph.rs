@@ -29,7 +29,7 @@ fn node_id(index: u64, node: NodeRef) -> String {
 }
 
 fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
-    let job = &plan.jobs[job_pos];
+    let job = plan.job(job_pos);
     let i = job.index;
     let mut g = ImageGraph {
         index: i,
@@ -75,7 +75,7 @@ fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
             .enumerate()
             .filter(|(_, w)| w.node == node)
         {
-            if let Some((path, _)) = job.outputs.get(w) {
+            if let Some(path) = job.outputs.get(w) {
                 let wid = format!("i{i}_w{w}");
                 g.nodes
                     .push((wid.clone(), format!("write {}", path.display()), "write"));
@@ -90,7 +90,7 @@ fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
 }
 
-/// Renders the graphs of the jobs at `positions` (indexes into `plan.jobs`).
+/// Renders the graphs of the jobs at `positions` (see [`Plan::job`]).
 pub fn render(plan: &Plan, positions: &[usize], format: GraphFormat) -> String {
     let graphs: Vec<ImageGraph> = positions.iter().map(|&p| build(plan, p)).collect();
     let mut out = String::new();

@@ -62,6 +62,7 @@ enum Part {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pattern {
     text: String,
+    /// Literals and placeholders, never two literals in a row.
     parts: Vec<Part>,
 }
 
@@ -192,6 +193,88 @@ impl Pattern {
             }
             Part::Lit(_) => None,
         })
+    }
+
+    /// The pattern with the fields `which` selects filled in from `vars`, as literal text (the
+    /// others stay placeholders). Renders like the original for those values; the text as
+    /// written is kept.
+    pub fn fill(&self, vars: &Vars, which: impl Fn(Field) -> bool) -> Pattern {
+        let mut parts: Vec<Part> = Vec::with_capacity(self.parts.len());
+        for part in &self.parts {
+            let part = match part {
+                Part::Field { field, .. } if which(*field) => {
+                    let one = Pattern {
+                        text: String::new(),
+                        parts: vec![part.clone()],
+                    };
+                    Part::Lit(one.render(vars))
+                }
+                other => other.clone(),
+            };
+            match (parts.last_mut(), part) {
+                (_, Part::Lit(s)) if s.is_empty() => {}
+                (Some(Part::Lit(prev)), Part::Lit(s)) => prev.push_str(&s),
+                (_, part) => parts.push(part),
+            }
+        }
+        Pattern {
+            text: self.text.clone(),
+            parts,
+        }
+    }
+
+    /// Rewrites the pattern's literal text with `f`, which sees each placeholder as the same
+    /// opaque token (one character, not `/` or `.`) and must keep the tokens in order. `None`
+    /// when `f` does, when a literal holds the token, or when `f` drops or repeats a token. A
+    /// rewrite such as path normalisation, which treats the token as any other character, then
+    /// holds for every rendering whose placeholders do too: non-empty, without `/`, and never
+    /// a whole `.` or `..` path component.
+    pub fn rewrite(&self, f: impl FnOnce(&str) -> Option<String>) -> Option<Pattern> {
+        const TOKEN: char = '\u{F8FF}';
+        let mut text = String::new();
+        let mut fields = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Lit(s) if s.contains(TOKEN) => return None,
+                Part::Lit(s) => text.push_str(s),
+                field => {
+                    text.push(TOKEN);
+                    fields.push(field.clone());
+                }
+            }
+        }
+        let out = f(&text)?;
+        let pieces: Vec<&str> = out.split(TOKEN).collect();
+        if pieces.len() != fields.len() + 1 {
+            return None;
+        }
+        let mut parts = Vec::with_capacity(2 * pieces.len());
+        for (k, piece) in pieces.iter().enumerate() {
+            if !piece.is_empty() {
+                parts.push(Part::Lit(piece.to_string()));
+            }
+            parts.extend(fields.get(k).cloned());
+        }
+        Some(Pattern {
+            text: self.text.clone(),
+            parts,
+        })
+    }
+
+    /// The literal text before the first placeholder (all of it when there is none).
+    pub fn head(&self) -> &str {
+        match self.parts.first() {
+            Some(Part::Lit(s)) => s,
+            _ => "",
+        }
+    }
+
+    /// The literal text after the last placeholder (all of it when there is none).
+    pub fn tail(&self) -> &str {
+        match self.parts.last() {
+            Some(Part::Lit(s)) => s,
+            _ => "",
+        }
     }
 
     /// Renders the pattern with `vars`.
@@ -326,6 +409,32 @@ mod tests {
         assert_eq!(d("{stem}.png"), "");
         assert_eq!(d("/abs/x{index}.png"), "/abs");
         assert_eq!(d("/{stem}.png"), "/");
+    }
+
+    #[test]
+    fn filling_fields_renders_the_same() {
+        let p = Pattern::parse("{name}/{{x}}_{step:9}_{index:03}{stem}.{ext}").unwrap();
+        let filled = p.fill(&vars(), |f| !f.per_image());
+        assert_eq!(filled.render(&vars()), p.render(&vars()));
+        assert_eq!(filled.render(&vars()), "blur/{x}_gaussian _007cell10.png");
+        assert_eq!(filled.head(), "blur/{x}_gaussian _");
+        assert_eq!(filled.tail(), "");
+        assert_eq!(filled.as_str(), p.as_str(), "the text as written is kept");
+        let fields: Vec<Field> = filled.fields().map(|(f, _)| f).collect();
+        assert_eq!(fields, [Field::Index, Field::Stem, Field::Ext]);
+    }
+
+    #[test]
+    fn rewriting_keeps_the_placeholders() {
+        let p = Pattern::parse("a/{index}/b/{stem}.png").unwrap();
+        let upper = p.rewrite(|t| Some(t.to_uppercase())).unwrap();
+        assert_eq!(upper.render(&vars()), "A/7/B/cell10.PNG");
+        assert_eq!((upper.head(), upper.tail()), ("A/", ".PNG"));
+        // Dropping a placeholder, or a literal holding the token, gives up.
+        assert!(p.rewrite(|t| Some(t.replacen('\u{F8FF}', "", 1))).is_none());
+        assert!(p.rewrite(|_| None).is_none());
+        let odd = Pattern::parse("x\u{F8FF}{index}").unwrap();
+        assert!(odd.rewrite(|t| Some(t.to_string())).is_none());
     }
 
     #[test]
