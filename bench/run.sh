@@ -21,6 +21,8 @@ usage: bench/run.sh [options]
   --png-size N        their side in pixels (default 1024)
   --rows LIST         override the rows, e.g. 10x512,500x32 (N x side, square images)
   --dask-timeout S    wall-clock cap for one seed Dask run; 0 = none (default 120)
+  --settle S          seconds to wait after deleting a round of outputs, so ext4's inode
+                      allocator is not still avoiding them (default 10; 1 with --quick)
   --overhead-count N  images in the per-image overhead run (default 200000)
   --python PATH       a Python that already has numpy scipy scikit-image imageio dask
                       (default: \$FLOWRUN_BENCH_PYTHON, else .venv at the repo root if it has them,
@@ -44,6 +46,7 @@ warn() { echo "bench: warning: $*" >&2; }
 # ---------------------------------------------------------------- options
 QUICK=0
 REPS=""
+SETTLE=""
 OUT="$BENCH_DIR/results/latest.md"
 PNG=""
 PNG_COUNT=100
@@ -72,6 +75,7 @@ while [[ $# -gt 0 ]]; do
         --png-size) need_arg "$@"; PNG_SIZE=$2; shift ;;
         --rows) need_arg "$@"; ROWS_ARG=$2; shift ;;
         --dask-timeout) need_arg "$@"; DASK_TIMEOUT=$2; shift ;;
+        --settle) need_arg "$@"; SETTLE=$2; shift ;;
         --overhead-count) need_arg "$@"; OVERHEAD_COUNT=$2; shift ;;
         --python) need_arg "$@"; PY_ARG=$2; shift ;;
         --seed) need_arg "$@"; SEED=$2; shift ;;
@@ -85,6 +89,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 [[ -z $REPS ]] && { if (( QUICK )); then REPS=1; else REPS=3; fi; }
+[[ -z $SETTLE ]] && { if (( QUICK )); then SETTLE=1; else SETTLE=10; fi; }
+is_uint "$SETTLE" || die "--settle must be a whole number of seconds"
 [[ -z $PNG ]] && { if (( QUICK )); then PNG=0; else PNG=1; fi; }
 is_uint "$REPS" && (( REPS >= 1 )) || die "--reps must be a positive integer, got '$REPS'"
 is_uint "$PNG_COUNT" && (( PNG_COUNT >= 1 )) || die "--png-count must be a positive integer"
@@ -228,7 +234,11 @@ now_us() { NOW_US=${EPOCHREALTIME//[!0-9]/}; }
 RUN_SEQ=0
 new_run_dir() { RUN_SEQ=$((RUN_SEQ + 1)); RUN_DIR="$ROW_DIR/r$RUN_SEQ"; mkdir -p "$RUN_DIR"; }
 new_row_dir() { ROW_DIR="$RUNS/$1"; rm -rf "$ROW_DIR"; mkdir -p "$ROW_DIR"; }
-end_row() { rm -rf "$ROW_DIR"; sync; }
+end_row() { rm -rf "$ROW_DIR"; settle; }
+# After deleting many files: write everything back, then wait. ext4 skips inodes freed in the
+# last few seconds when it allocates new ones (minutes while their blocks are dirty), which made
+# whichever tool ran next create files up to 15x slower (440 vs 27 µs per file measured here).
+settle() { sync; sleep "$SETTLE"; }
 
 count_files() { find "$1" -maxdepth 1 -type f -name "$2" 2>/dev/null | wc -l; }
 fail_run() { echo "---- $2 (last lines) ----" >&2; tail -n 20 "$2" >&2 || true; die "$1"; }
@@ -360,7 +370,7 @@ for row in "${ROWS[@]}"; do
             esac
         done
         # old runs of this row go between repetitions, outside any timing
-        rm -rf "${ROW_DIR:?}"/r*; sync
+        rm -rf "${ROW_DIR:?}"/r*; settle
     done
     end_row
 
