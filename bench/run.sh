@@ -200,6 +200,7 @@ if [[ -z $FLOWRUN ]]; then
     FLOWRUN="$TARGET_DIR/release/flowrun"
 fi
 [[ -x $FLOWRUN ]] || die "flowrun binary not found or not executable: $FLOWRUN"
+FLOWRUN=$(cd "$(dirname "$FLOWRUN")" && pwd)/$(basename "$FLOWRUN")
 WORKFLOW="$ROOT/workflows/blur.toml"
 [[ -f $WORKFLOW ]] || die "workflow not found: $WORKFLOW"
 
@@ -415,7 +416,9 @@ for (( rep = 1; rep <= REPS; rep++ )); do
         RUN_DIR="$ROW_DIR"; rc=0
         sync
         now_us; t0=$NOW_US
-        "$FLOWRUN" "$OVH_WF" -q --progress never -j "$j" >"$ROW_DIR/log" 2>&1 || rc=$?
+        # --force: every run does the work (the images would otherwise be up to date after the
+        # first run); run in the row folder, which then holds the resume state.
+        (cd "$ROW_DIR" && "$FLOWRUN" "$OVH_WF" --force -q --progress never -j "$j") >"$ROW_DIR/log" 2>&1 || rc=$?
         now_us; T_US=$((NOW_US - t0))
         (( rc == 0 )) || fail_run "flowrun overhead run -j$j failed (exit $rc)" "$ROW_DIR/log"
         if [[ $j == 1 ]]; then o1+=("$T_US"); else o2+=("$T_US"); fi
@@ -494,8 +497,9 @@ if (( PNG )); then
             case $tool in
                 flowrun)
                     wf="$RUN_DIR/png.toml"
-                    printf 'name = "png"\n\n[source]\nkind = "glob"\npattern = "%s/*.png"\n\n[[steps]]\nop = "gaussian"\nsigma = %s.0\n\n[output]\nimages = "%s/{stem}.png"\n' \
-                        "$DATA" "$SIGMA" "$out" >"$wf"
+                    # (a results table in the run folder also keeps the resume state there)
+                    printf 'name = "png"\n\n[source]\nkind = "glob"\npattern = "%s/*.png"\n\n[[steps]]\nop = "gaussian"\nsigma = %s.0\n\n[output]\nimages = "%s/{stem}.png"\nresults = "%s/results.csv"\n' \
+                        "$DATA" "$SIGMA" "$out" "$RUN_DIR" >"$wf"
                     run_cmd "flowrun (PNG)" "$out" "$PNG_COUNT" "$FLOWRUN" "$wf" -q --progress never -j 2
                     if (( rep )); then p_fr+=("$T_US"); fi ;;
                 skimage)

@@ -6,12 +6,12 @@ use super::state::{job_key, Entry};
 use crate::ops::OpScratch;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::write_atomic_in_existing_dir;
-use crate::sinks::encode::encode;
+use crate::sinks::encode::encode_into;
 use crate::sinks::results::Row;
 use crate::source::{decode::decode_bytes, noise::noise_into};
 use crate::Image;
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Instant;
 
 /// One worker's reusable buffers: the image the steps work on in place and the ops' working
@@ -20,6 +20,8 @@ use std::time::Instant;
 pub struct Scratch {
     img: Image,
     ops: OpScratch,
+    /// One encoded-file buffer per writer.
+    files: Vec<Vec<u8>>,
 }
 
 /// Input files larger than this are refused before reading (a guard against reading, say, a
@@ -179,7 +181,10 @@ fn process(
     scratch: &mut Scratch,
 ) -> Result<(Vec<f64>, Vec<String>), String> {
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
-    let mut encoded: Vec<(PathBuf, Vec<u8>)> = Vec::with_capacity(job.outputs.len());
+    let Scratch { img, ops, files } = scratch;
+    files.resize_with(plan.writers.len(), Vec::new);
+    // Writers in the order their files were encoded (node order).
+    let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
     let mut visit = |node: NodeRef, img: &Image| -> Result<(), String> {
         for (m, mp) in plan
             .metrics
@@ -206,22 +211,26 @@ fn process(
             // Compile checked every output's format; this is never `None`.
             let format =
                 output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
-            let bytes = encode(img, format, writer.dtype).map_err(|e| cannot(e.to_string()))?;
-            encoded.push((path.clone(), bytes));
+            encode_into(img, format, writer.dtype, &mut files[w])
+                .map_err(|e| cannot(e.to_string()))?;
+            encoded.push(w);
         }
         Ok(())
     };
     // Each node is visited (metrics, saves) as soon as it exists, so every step can overwrite
     // its input.
-    let Scratch { img, ops } = scratch;
     load(plan, job, input, img)?;
     visit(NodeRef::Input, img)?;
     for (i, step) in plan.steps.iter().enumerate() {
         step.op.apply_in_place(img, ops);
         visit(NodeRef::Step(i), img)?;
     }
-    commit(&encoded)?;
-    let hashes = encoded
+    let files: Vec<(&Path, &[u8])> = encoded
+        .iter()
+        .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
+        .collect();
+    commit(&files)?;
+    let hashes = files
         .iter()
         .map(|(_, b)| blake3::hash(b).to_hex().to_string())
         .collect();
@@ -229,7 +238,7 @@ fn process(
 }
 
 /// Writes every file, or none: on a failure the ones already written are removed.
-fn commit(files: &[(PathBuf, Vec<u8>)]) -> Result<(), String> {
+fn commit(files: &[(&Path, &[u8])]) -> Result<(), String> {
     for (k, (path, bytes)) in files.iter().enumerate() {
         if let Err(e) = write_atomic_in_existing_dir(path, bytes) {
             for (done, _) in &files[..k] {

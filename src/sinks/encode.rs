@@ -262,6 +262,21 @@ pub fn to_u16(data: &[f64]) -> Result<Vec<u16>, EncodeError> {
 
 /// Encodes `img` (1 or 3 channels) as `format` with `dtype` samples, into one buffer.
 pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::new();
+    encode_into(img, format, dtype, &mut out)?;
+    Ok(out)
+}
+
+/// [`encode`] into `out` (cleared first; its allocation is reused, so a worker that keeps one
+/// buffer per output does not fault in fresh pages for every image). On an error `out` holds
+/// no complete file.
+pub fn encode_into(
+    img: &Image,
+    format: ImageFormat,
+    dtype: Dtype,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    out.clear();
     let (height, width, channels) = (img.height, img.width, img.channels);
     if !format.supports(dtype) {
         return Err(EncodeError::UnsupportedDtype { format, dtype });
@@ -304,15 +319,15 @@ pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>,
                 return Err(too_large);
             }
             if rgb {
-                return Ok(write_bmp_rgb(width, height, &to_u8(&img.data)?));
+                bmp_rgb_into(out, width, height, &to_u8(&img.data)?);
+                return Ok(());
             }
             // Grey: quantise each row straight into its place in the file.
             let mut suspicious = false;
-            let bmp = bmp_gray_with(width, height, |y, dst| {
+            bmp_gray_into(out, width, height, |y, dst| {
                 suspicious |= quantize_u8(&img.data[y * width..(y + 1) * width], dst);
             });
-            check_range(&img.data, suspicious, Dtype::U8)?;
-            Ok(bmp)
+            check_range(&img.data, suspicious, Dtype::U8)
         }
         ImageFormat::Png | ImageFormat::Jpeg => {
             use image::ExtendedColorType as C;
@@ -325,10 +340,9 @@ pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>,
                 }
                 _ => (to_u8(&img.data)?, if rgb { C::Rgb8 } else { C::L8 }),
             };
-            let mut out = Vec::new();
             let res = if format == ImageFormat::Png {
                 image::ImageEncoder::write_image(
-                    image::codecs::png::PngEncoder::new(&mut out),
+                    image::codecs::png::PngEncoder::new(&mut *out),
                     &bytes,
                     w32,
                     h32,
@@ -336,7 +350,7 @@ pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>,
                 )
             } else {
                 image::ImageEncoder::write_image(
-                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 95),
+                    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut *out, 95),
                     &bytes,
                     w32,
                     h32,
@@ -346,24 +360,28 @@ pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>,
             res.map_err(|e| EncodeError::Encoder {
                 format,
                 message: e.to_string(),
-            })?;
-            Ok(out)
+            })
         }
-        ImageFormat::Tiff => encode_tiff(img, dtype, w32, h32),
+        ImageFormat::Tiff => encode_tiff(img, dtype, w32, h32, out),
     }
 }
 
 /// TIFF through the `tiff` crate (uncompressed), which also writes grey f32.
-fn encode_tiff(img: &Image, dtype: Dtype, w: u32, h: u32) -> Result<Vec<u8>, EncodeError> {
+fn encode_tiff(
+    img: &Image,
+    dtype: Dtype,
+    w: u32,
+    h: u32,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     use tiff::encoder::{colortype as ct, TiffEncoder};
     let err = |e: tiff::TiffError| EncodeError::Encoder {
         format: ImageFormat::Tiff,
         message: e.to_string(),
     };
     let rgb = img.channels == 3;
-    let mut out = Vec::new();
     {
-        let mut enc = TiffEncoder::new(Cursor::new(&mut out)).map_err(err)?;
+        let mut enc = TiffEncoder::new(Cursor::new(&mut *out)).map_err(err)?;
         match dtype {
             Dtype::U8 => {
                 let px = to_u8(&img.data)?;
@@ -392,7 +410,7 @@ fn encode_tiff(img: &Image, dtype: Dtype, w: u32, h: u32) -> Result<Vec<u8>, Enc
         }
         .map_err(err)?;
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The 14-byte file header plus the 40-byte BITMAPINFOHEADER, as Pillow writes them.
@@ -463,21 +481,28 @@ fn copy_row(
 /// used/important. `pixels` is row-major, `width * height` bytes (missing bytes are written as
 /// 0). Sizes must fit the 32-bit header fields ([`encode`] checks this).
 pub fn write_bmp_gray(width: usize, height: usize, pixels: &[u8]) -> Vec<u8> {
-    bmp_gray_with(width, height, |y, dst| {
+    let mut out = Vec::new();
+    bmp_gray_into(&mut out, width, height, |y, dst| {
         copy_row(pixels, width, y, dst, |s, d| d.copy_from_slice(s))
-    })
+    });
+    out
 }
 
-/// [`write_bmp_gray`] with each row's `width` bytes written by `fill_row(y, dst)`.
-fn bmp_gray_with(width: usize, height: usize, fill_row: impl FnMut(usize, &mut [u8])) -> Vec<u8> {
+/// [`write_bmp_gray`] appended to `out`, with each row's `width` bytes written by
+/// `fill_row(y, dst)`.
+fn bmp_gray_into(
+    out: &mut Vec<u8>,
+    width: usize,
+    height: usize,
+    fill_row: impl FnMut(usize, &mut [u8]),
+) {
     let stride = (width + 3) & !3;
-    let mut out = Vec::with_capacity(1078 + stride * height);
-    bmp_headers(&mut out, width, height, 8, stride, 256);
+    out.reserve(1078 + stride * height);
+    bmp_headers(out, width, height, 8, stride, 256);
     for i in 0..=255u8 {
         out.extend_from_slice(&[i, i, i, 0]);
     }
-    bmp_rows(&mut out, width, height, stride, fill_row);
-    out
+    bmp_rows(out, width, height, stride, fill_row);
 }
 
 /// A 24-bit BMP exactly as Pillow writes mode `RGB`: no palette, pixels stored B, G, R,
@@ -485,17 +510,23 @@ fn bmp_gray_with(width: usize, height: usize, fill_row: impl FnMut(usize, &mut [
 /// `3 * width * height` bytes (missing bytes are written as 0). Sizes must fit the 32-bit
 /// header fields ([`encode`] checks this).
 pub fn write_bmp_rgb(width: usize, height: usize, pixels_rgb: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    bmp_rgb_into(&mut out, width, height, pixels_rgb);
+    out
+}
+
+/// [`write_bmp_rgb`] appended to `out`.
+fn bmp_rgb_into(out: &mut Vec<u8>, width: usize, height: usize, pixels_rgb: &[u8]) {
     let stride = (3 * width + 3) & !3;
-    let mut out = Vec::with_capacity(54 + stride * height);
-    bmp_headers(&mut out, width, height, 24, stride, 0);
-    bmp_rows(&mut out, 3 * width, height, stride, |y, dst| {
+    out.reserve(54 + stride * height);
+    bmp_headers(out, width, height, 24, stride, 0);
+    bmp_rows(out, 3 * width, height, stride, |y, dst| {
         copy_row(pixels_rgb, 3 * width, y, dst, |src, dst| {
             for (s, d) in src.chunks_exact(3).zip(dst.chunks_exact_mut(3)) {
                 d.copy_from_slice(&[s[2], s[1], s[0]]);
             }
         })
     });
-    out
 }
 
 #[cfg(test)]
