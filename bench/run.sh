@@ -21,8 +21,8 @@ usage: bench/run.sh [options]
   --png-size N        their side in pixels (default 1024)
   --rows LIST         override the rows, e.g. 10x512,500x32 (N x side, square images)
   --dask-timeout S    wall-clock cap for one seed Dask run; 0 = none (default 120)
-  --settle S          seconds to wait after deleting a round of outputs, so ext4's inode
-                      allocator is not still avoiding them (default 10; 1 with --quick)
+  --settle S          seconds to wait at the start, and after deleting outputs when the disk is
+                      too small to keep them all (default 60; 1 with --quick)
   --overhead-count N  images in the per-image overhead run (default 200000)
   --python PATH       a Python that already has numpy scipy scikit-image imageio dask
                       (default: \$FLOWRUN_BENCH_PYTHON, else .venv at the repo root if it has them,
@@ -89,7 +89,7 @@ while [[ $# -gt 0 ]]; do
 done
 
 [[ -z $REPS ]] && { if (( QUICK )); then REPS=1; else REPS=3; fi; }
-[[ -z $SETTLE ]] && { if (( QUICK )); then SETTLE=1; else SETTLE=10; fi; }
+[[ -z $SETTLE ]] && { if (( QUICK )); then SETTLE=1; else SETTLE=60; fi; }
 is_uint "$SETTLE" || die "--settle must be a whole number of seconds"
 [[ -z $PNG ]] && { if (( QUICK )); then PNG=0; else PNG=1; fi; }
 is_uint "$REPS" && (( REPS >= 1 )) || die "--reps must be a positive integer, got '$REPS'"
@@ -235,11 +235,30 @@ now_us() { NOW_US=${EPOCHREALTIME//[!0-9]/}; }
 RUN_SEQ=0
 new_run_dir() { RUN_SEQ=$((RUN_SEQ + 1)); RUN_DIR="$ROW_DIR/r$RUN_SEQ"; mkdir -p "$RUN_DIR"; }
 new_row_dir() { ROW_DIR="$RUNS/$1"; rm -rf "$ROW_DIR"; mkdir -p "$ROW_DIR"; }
-end_row() { rm -rf "$ROW_DIR"; settle; }
-# After deleting many files: write everything back, then wait. ext4 skips inodes freed in the
-# last few seconds when it allocates new ones (minutes while their blocks are dirty), which made
-# whichever tool ran next create files up to 15x slower (440 vs 27 µs per file measured here).
+# Deleting outputs during the benchmark skews it: ext4 without a journal (this machine's disk)
+# checks every free inode it passes for a recent deletion, so creating files after a mass delete
+# scans thousands of freed slots per file — 440 instead of 27 µs per file measured here — and
+# that penalty fell on whichever tool ran next. So every output is kept until the script exits,
+# when the disk has room (KEEP=1); otherwise old runs are deleted between repetitions, followed
+# by a sync and a --settle wait.
+end_row() { if (( ! KEEP )); then rm -rf "$ROW_DIR"; settle; fi; }
+drop_runs() { if (( ! KEEP )); then rm -rf "$@"; settle; fi; }
 settle() { sync; sleep "$SETTLE"; }
+
+# Bytes every kept output needs (BMP rows: 4 tools × reps; PNGs: 5 tools × (reps + warm-up)).
+need_bytes=$(
+    for row in "${ROWS[@]}"; do echo "$row"; done | awk -v reps="$REPS" -v pc="$PNG_COUNT" \
+        -v ps="$PNG_SIZE" -v png="$PNG" '
+        { total += $1 * ($2 * ($3 + 4) + 1100) * 4 * reps }
+        END { if (png) total += pc * ps * ps * 5 * (reps + 1); printf "%.0f", total }'
+)
+free_bytes=$(df -P -B1 "$SCRATCH" | awk 'NR == 2 { print $4 }')
+if [[ $free_bytes =~ ^[0-9]+$ ]] && (( free_bytes > need_bytes + (2 << 30) )); then
+    KEEP=1
+else
+    KEEP=0
+    warn "not enough free disk to keep every output ($((need_bytes >> 20)) MiB); deleting between repetitions (file creation right after a deletion is slower on ext4)"
+fi
 
 count_files() { find "$1" -maxdepth 1 -type f -name "$2" 2>/dev/null | wc -l; }
 fail_run() { echo "---- $2 (last lines) ----" >&2; tail -n 20 "$2" >&2 || true; die "$1"; }
@@ -316,6 +335,7 @@ emit() { REPORT+=("$*"); }
 
 # ---------------------------------------------------------------- warm-up (+ same-output check)
 log "warm-up: every tool once on 4 × 128² (and the seed's BMPs must equal flowrun's)"
+settle   # an earlier run's deletions (e.g. this script's own clean-up) must not land in a timing
 new_row_dir warmup
 run_seed serial 4 128 128 0; seed_out="$RUN_DIR/out"
 run_seed dask 4 128 128 "$DASK_TIMEOUT"
@@ -371,7 +391,7 @@ for row in "${ROWS[@]}"; do
             esac
         done
         # old runs of this row go between repetitions, outside any timing
-        rm -rf "${ROW_DIR:?}"/r*; settle
+        drop_runs "${ROW_DIR:?}"/r*
     done
     end_row
 
@@ -525,7 +545,7 @@ if (( PNG )); then
             if (( rep == 0 )) && [[ $tool == flowrun || $tool == skimage ]]; then
                 WARM_OUT[$tool]=$out   # kept for the pixel check below
             else
-                rm -rf "$RUN_DIR"
+                drop_runs "$RUN_DIR"
             fi
         done
         if (( rep == 0 )); then
@@ -542,7 +562,7 @@ PYEOF
             ) || die "the PNG pixel check failed to run"
             log "[png] flowrun's pixels equal scikit-image's on $PNG_CHECK images"
             [[ $PNG_CHECK == "$PNG_COUNT/$PNG_COUNT" ]] || warn "flowrun's PNGs differ from scikit-image's: $PNG_CHECK"
-            rm -rf "${WARM_OUT[flowrun]%/out}" "${WARM_OUT[skimage]%/out}"
+            drop_runs "${WARM_OUT[flowrun]%/out}" "${WARM_OUT[skimage]%/out}"
         fi
         sync
     done
