@@ -454,6 +454,23 @@ fn vertical_pass(
             // p[c + 1 - k] is row y's left operand at the next k and p[c + k] row y + 1's right
             // operand at the next k, so each step loads two strips for two output strips.
             let mut c = r;
+            #[cfg(target_arch = "x86_64")]
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // Four output rows at a time (see `avx512::four_rows`).
+                while outs.len() >= 4 {
+                    let mut group: [&mut [f64]; 4] = Default::default();
+                    for g in group.iter_mut() {
+                        *g = outs.next().unwrap_or_default();
+                    }
+                    for h in 0..2 {
+                        let acc = avx512::four_rows(&p[c - r..c + r + 4], h, half);
+                        for (g, a) in group.iter_mut().zip(&acc) {
+                            g[h * 16..(h + 1) * 16].copy_from_slice(a);
+                        }
+                    }
+                    c += 4;
+                }
+            }
             while let Some(out0) = outs.next() {
                 let Some(out1) = outs.next() else {
                     out0.copy_from_slice(&strip(&p[c], half, |k| (&p[c - k], &p[c + k])));
@@ -470,6 +487,77 @@ fn vertical_pass(
                 correlate_slices(out, at(y + r), half, |k| at(y + r - k), |k| at(y + r + k));
             }
         }
+    }
+}
+
+/// The axis-0 strips with AVX-512 intrinsics: the portable [`strip2`] reloads operands it could
+/// keep in registers (14 loads per tap for 8 accumulators); this keeps them (4 loads per tap),
+/// about 15 % faster on this machine. Same operations per sample, so bit-identical.
+#[cfg(target_arch = "x86_64")]
+mod avx512 {
+    use super::STRIP;
+    use std::arch::x86_64::{
+        __m512d, _mm512_add_pd, _mm512_loadu_pd, _mm512_mul_pd, _mm512_set1_pd,
+    };
+
+    /// Four vertically adjacent output strips of 16 samples — half `h` of the [`STRIP`]-wide
+    /// panel strips — from the `2r + 4` source strips `p` (`p[r + i]` is output `i`'s centre),
+    /// each sample with exactly the operation sequence of [`super::strip`]:
+    /// `acc = c * w0`, then `acc = acc + ((left + right) * w[k])` for `k = r ..= 1`.
+    ///
+    /// The operands slide: output `i`'s left operand at tap `k - 1` is output `i + 1`'s at tap
+    /// `k`, and likewise to the right, so each tap loads one new strip per side for all four
+    /// outputs and keeps the rest in registers (24 of the 32 vector registers).
+    pub fn four_rows(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
+        assert!(h < 2 && !w.is_empty() && p.len() >= 2 * (w.len() - 1) + 4);
+        assert!(std::arch::is_x86_feature_detected!("avx512f"));
+        // SAFETY: AVX-512F is present (checked above).
+        unsafe { four_rows_avx512(p, h, w) }
+    }
+
+    #[target_feature(enable = "avx512f")]
+    fn four_rows_avx512(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
+        let r = w.len() - 1;
+        // Two vectors of 8 samples: half `h` of strip `j`.
+        let load = |j: usize| -> [__m512d; 2] {
+            let half = &p[j][h * 16..h * 16 + 16];
+            // SAFETY: each load reads 8 f64 inside `half`, which has 16.
+            unsafe {
+                [
+                    _mm512_loadu_pd(half.as_ptr()),
+                    _mm512_loadu_pd(half.as_ptr().add(8)),
+                ]
+            }
+        };
+        let w0 = _mm512_set1_pd(w[0]);
+        let mut acc: [[__m512d; 2]; 4] = std::array::from_fn(|i| {
+            let c = load(r + i);
+            [_mm512_mul_pd(c[0], w0), _mm512_mul_pd(c[1], w0)]
+        });
+        // left[i] = strip r + i - k, right[i] = strip r + i + k; k starts at r.
+        let mut left: [[__m512d; 2]; 4] = std::array::from_fn(load);
+        let mut right: [[__m512d; 2]; 4] = std::array::from_fn(|i| load(2 * r + i));
+        for k in (1..=r).rev() {
+            let wk = _mm512_set1_pd(w[k]);
+            for i in 0..4 {
+                for q in 0..2 {
+                    let pair = _mm512_add_pd(left[i][q], right[i][q]);
+                    acc[i][q] = _mm512_add_pd(acc[i][q], _mm512_mul_pd(pair, wk));
+                }
+            }
+            if k > 1 {
+                left = [left[1], left[2], left[3], load(r + 4 - k)];
+                right = [load(r + k - 1), right[0], right[1], right[2]];
+            }
+        }
+        acc.map(|a| {
+            // SAFETY: `__m512d` and `[f64; 8]` have the same size and every bit pattern is valid.
+            let halves: [[f64; 8]; 2] = unsafe { std::mem::transmute(a) };
+            let mut out = [0.0; 16];
+            out[..8].copy_from_slice(&halves[0]);
+            out[8..].copy_from_slice(&halves[1]);
+            out
+        })
     }
 }
 
