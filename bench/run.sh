@@ -249,8 +249,9 @@ settle() { sync; sleep "$SETTLE"; }
 need_bytes=$(
     for row in "${ROWS[@]}"; do echo "$row"; done | awk -v reps="$REPS" -v pc="$PNG_COUNT" \
         -v ps="$PNG_SIZE" -v png="$PNG" '
-        { total += $1 * ($2 * ($3 + 4) + 1100) * 4 * reps }
-        END { if (png) total += pc * ps * ps * 5 * (reps + 1); printf "%.0f", total }'
+        function blocks(b) { return int((b + 4095) / 4096) * 4096 }
+        { total += $1 * blocks($2 * ($3 + 4) + 1100) * 4 * reps }
+        END { if (png) total += pc * blocks(ps * ps) * 5 * (reps + 1); printf "%.0f", total }'
 )
 free_bytes=$(df -P -B1 "$SCRATCH" | awk 'NR == 2 { print $4 }')
 if [[ $free_bytes =~ ^[0-9]+$ ]] && (( free_bytes > need_bytes + (2 << 30) )); then

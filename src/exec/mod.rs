@@ -331,6 +331,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         for (_, outcome) in std::mem::take(&mut pending) {
             c.emit(outcome);
         }
+        c.end_batch();
     });
     let Collector {
         sink,

@@ -183,7 +183,7 @@ fn process(
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
     let Scratch { img, ops, files } = scratch;
     files.resize_with(plan.writers.len(), Vec::new);
-    // Writers in the order their files were encoded (node order).
+    // The writers whose files were encoded.
     let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
     let mut visit = |node: NodeRef, img: &Image| -> Result<(), String> {
         for (m, mp) in plan
@@ -225,6 +225,8 @@ fn process(
         step.op.apply_in_place(img, ops);
         visit(NodeRef::Step(i), img)?;
     }
+    // Writer order, which is the order of the outputs in the row and the resume state.
+    encoded.sort_unstable();
     let files: Vec<(&Path, &[u8])> = encoded
         .iter()
         .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))

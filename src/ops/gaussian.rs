@@ -198,7 +198,8 @@ impl Gaussian {
             .checked_mul(w)
             .and_then(|n| n.checked_mul(c))
             .is_some_and(|n| n == img.data.len());
-        if !consistent || img.data.is_empty() {
+        let active = self.sigma.iter().any(|&s| s > SIGMA_EPS);
+        if !consistent || img.data.is_empty() || !active {
             return;
         }
         let mut other = std::mem::take(&mut scratch.tmp);

@@ -65,7 +65,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// folder once, up front: one `mkdir` per folder instead of per file).
 pub fn write_atomic_in_existing_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
     #[cfg(target_os = "linux")]
-    if unnamed::write(path, bytes).is_ok() {
+    if unnamed::available() && unnamed::write(path, bytes).is_ok() {
         return Ok(());
     }
     let tmp = temp_path_for(path)?;
@@ -80,8 +80,20 @@ pub fn write_atomic_in_existing_dir(path: &Path, bytes: &[u8]) -> io::Result<()>
 #[cfg(target_os = "linux")]
 mod unnamed {
     use rustix::fs::{linkat, open, AtFlags, Mode, OFlags, CWD};
+    use rustix::io::Errno;
     use std::io::{self, Write};
     use std::path::Path;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    /// Set once the system has shown it cannot do this (no `O_TMPFILE` on the filesystem, or
+    /// no `/proc`), so later files go straight to the temporary-name route instead of trying
+    /// (and writing their bytes) twice.
+    static UNSUPPORTED: AtomicBool = AtomicBool::new(false);
+
+    /// Whether this route is still worth trying.
+    pub fn available() -> bool {
+        !UNSUPPORTED.load(Ordering::Relaxed)
+    }
 
     /// Writes `bytes` to `path` through an unnamed inode. On an error nothing is left behind
     /// and `path` is as it was; the caller then takes the temporary-name route.
@@ -95,14 +107,26 @@ mod unnamed {
             dir,
             OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o666),
-        )?;
+        )
+        .inspect_err(|e| {
+            if matches!(*e, Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) {
+                UNSUPPORTED.store(true, Ordering::Relaxed);
+            }
+        })?;
         let mut file = std::fs::File::from(fd);
         file.write_all(bytes)?;
         // Linking a descriptor by its /proc name needs no privilege (AT_EMPTY_PATH would).
         let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
-        let link = |to: &Path| linkat(CWD, proc_path.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW);
+        let link = |to: &Path| {
+            linkat(CWD, proc_path.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW).inspect_err(|e| {
+                // No /proc: descriptors cannot be linked by name.
+                if *e == Errno::NOENT && !Path::new("/proc/self/fd").exists() {
+                    UNSUPPORTED.store(true, Ordering::Relaxed);
+                }
+            })
+        };
         match link(path) {
-            Err(rustix::io::Errno::EXIST) => {
+            Err(Errno::EXIST) => {
                 let tmp = super::temp_path_for(path)?;
                 link(&tmp)?;
                 std::fs::rename(&tmp, path).inspect_err(|_| {

@@ -277,6 +277,17 @@ pub fn encode_into(
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
     out.clear();
+    // Some encoders write headers before a sample is checked.
+    encode_appending(img, format, dtype, out).inspect_err(|_| out.clear())
+}
+
+/// [`encode_into`]'s work, appending to an empty `out` (which may hold a partial file on error).
+fn encode_appending(
+    img: &Image,
+    format: ImageFormat,
+    dtype: Dtype,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
     let (height, width, channels) = (img.height, img.width, img.channels);
     if !format.supports(dtype) {
         return Err(EncodeError::UnsupportedDtype { format, dtype });
@@ -711,6 +722,13 @@ mod tests {
             e.to_string(),
             "images of type float must be between -1 and 1 for u16 output; got min -1.5, max 0"
         );
+        // An out-of-range image leaves no file behind in a reused buffer, in any format.
+        let bad = Image::from_vec(2, 3, 1, vec![0.0, 0.5, 2.0, 0.1, 0.2, 0.3]).unwrap();
+        for format in [ImageFormat::Bmp, ImageFormat::Png, ImageFormat::Tiff] {
+            let mut out = b"stale".to_vec();
+            assert!(encode_into(&bad, format, Dtype::U8, &mut out).is_err());
+            assert!(out.is_empty(), "{format:?}");
+        }
     }
 
     #[test]
