@@ -166,13 +166,17 @@ impl State {
         }
     }
 
-    /// An empty state that will be written to `path` (for `--force`).
+    /// A state with no entries that appends to the log at `path` (for `--force`). The log's
+    /// existing lines are counted (not kept), so that [`State::finish`] still compacts it.
     pub fn empty(path: &Path) -> State {
+        let lines = File::open(path)
+            .map(|f| BufReader::new(f).lines().map_while(Result::ok).count())
+            .unwrap_or(0);
         State {
             path: path.to_path_buf(),
             entries: HashMap::new(),
             log: None,
-            lines: 0,
+            lines,
         }
     }
 
@@ -231,5 +235,41 @@ impl State {
             text.push('\n');
         }
         crate::sinks::atomic::write_atomic(&self.path, text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(index: u64, run: u32) -> Entry {
+        Entry {
+            index,
+            key: format!("k{run}"),
+            input: format!("noise:{index}"),
+            metrics: vec![],
+            outputs: vec![],
+            elapsed_ms: 0.0,
+        }
+    }
+
+    /// Forced runs append to the log; once it holds more than twice the images, the run that
+    /// finishes rewrites it with the latest line per image.
+    #[test]
+    fn forced_runs_still_compact_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".flowrun/w.state.jsonl");
+        let count = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count();
+        for (run, want_lines) in [(1, 3), (2, 6), (3, 3)] {
+            let mut state = State::empty(&path);
+            for i in 0..3 {
+                state.append(&entry(i, run)).unwrap();
+            }
+            state.finish(3).unwrap();
+            assert_eq!(count(&path), want_lines, "after run {run}");
+        }
+        let loaded = State::load(&path);
+        assert_eq!(loaded.entries.len(), 3);
+        assert!(loaded.entries.values().all(|e| e.key == "k3"));
     }
 }
