@@ -241,8 +241,8 @@ new_row_dir() { ROW_DIR="$RUNS/$1"; rm -rf "$ROW_DIR"; mkdir -p "$ROW_DIR"; }
 # that penalty fell on whichever tool ran next. So every output is kept until the script exits,
 # when the disk has room (KEEP=1); otherwise old runs are deleted between repetitions, followed
 # by a sync and a --settle wait.
-end_row() { if (( ! KEEP )); then rm -rf "$ROW_DIR"; settle; fi; }
 drop_runs() { if (( ! KEEP )); then rm -rf "$@"; settle; fi; }
+end_row() { drop_runs "$ROW_DIR"; }
 settle() { sync; sleep "$SETTLE"; }
 
 # Bytes every kept output needs (BMP rows: 4 tools × reps; PNGs: 5 tools × (reps + warm-up)).

@@ -207,7 +207,7 @@ impl Gaussian {
         set_len(&mut other, img.data.len());
         if self.sigma[0] > SIGMA_EPS {
             scratch.cache_half_kernel(0, self.sigma[0], self.truncate);
-            self.axis0(&img.data, &mut other, h, w * c, scratch);
+            self.axis0_pass(&img.data, &mut other, h, w * c, 0, scratch);
             std::mem::swap(&mut img.data, &mut other);
         }
         if self.sigma[1] > SIGMA_EPS {
@@ -218,14 +218,15 @@ impl Gaussian {
         scratch.tmp = other;
     }
 
-    /// The axis-0 pass of `src` (`height` rows of `row_len` samples) into `dst`, with the half
-    /// kernel cached in slot 0.
-    fn axis0(
+    /// An axis-0 pass of `src` (`height` rows of `row_len` samples) into `dst`, with the half
+    /// kernel cached in `slot` (0 for the image's axis 0; 1 when the rows are its columns).
+    fn axis0_pass(
         &self,
         src: &[f64],
         dst: &mut [f64],
         height: usize,
         row_len: usize,
+        slot: usize,
         scratch: &mut GaussianScratch,
     ) {
         scratch.cval_row.clear();
@@ -237,7 +238,7 @@ impl Gaussian {
             dst,
             height,
             row_len,
-            cached(&scratch.half[0]),
+            cached(&scratch.half[slot]),
             self.mode,
             &scratch.cval_row,
             &mut scratch.panel,
@@ -253,33 +254,21 @@ impl Gaussian {
         (h, w, c): (usize, usize, usize),
         scratch: &mut GaussianScratch,
     ) {
-        let half1 = cached(&scratch.half[1]);
         if w * c < NARROW {
             // Axis 1 as an axis-0 pass over the transpose: `t[x][y * c + ch] = src[y][x][ch]`,
             // whose rows are the image's columns. Each sample sees the same operands in the
             // same order (and the same boundary map, over `w` instead of `h`), so the result
             // is bit-identical; narrow rows are too short for the strips of `horizontal_pass`.
-            let [t, t_out] = &mut scratch.transposed;
-            set_len(t, src.len());
-            set_len(t_out, src.len());
-            transpose(src, t, h, w, c);
-            scratch.cval_row.clear();
-            if self.mode == BoundaryMode::Constant {
-                scratch.cval_row.resize(h * c, self.cval);
-            }
-            vertical_pass(
-                t,
-                t_out,
-                w,
-                h * c,
-                half1,
-                self.mode,
-                &scratch.cval_row,
-                &mut scratch.panel,
-            );
-            transpose(t_out, dst, w, h, c);
+            let [mut t, mut t_out] = std::mem::take(&mut scratch.transposed);
+            set_len(&mut t, src.len());
+            set_len(&mut t_out, src.len());
+            transpose(src, &mut t, h, w, c);
+            self.axis0_pass(&t, &mut t_out, w, h * c, 1, scratch);
+            transpose(&t_out, dst, w, h, c);
+            scratch.transposed = [t, t_out];
             return;
         }
+        let half1 = cached(&scratch.half[1]);
         let r = half1.len() - 1;
         scratch.ext_index.clear();
         scratch.ext_index.extend((0..w + 2 * r).map(|j| {

@@ -10,6 +10,7 @@ use crate::config::{
 };
 use crate::diag::{suggest, Diag, Pos, Report};
 use crate::ops::gaussian::Gaussian;
+use crate::sinks::atomic::parent_dir;
 use crate::source::noise::{NoiseLoc, RngKind};
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path};
@@ -665,14 +666,6 @@ impl Folders {
         let mut dirs: Vec<PathBuf> = self.all.into_iter().collect();
         dirs.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
         dirs
-    }
-}
-
-/// The folder a file goes to (`.` for a bare file name).
-fn parent_dir(path: &Path) -> &Path {
-    match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
     }
 }
 

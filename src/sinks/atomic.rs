@@ -45,6 +45,14 @@ fn temp_path_for(target: &Path) -> io::Result<PathBuf> {
     Ok(target.with_file_name(tmp))
 }
 
+/// The folder a file goes to (`.` for a bare file name).
+pub(crate) fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
 /// Creates the parent directory of `path` (and its ancestors) if it is missing.
 fn create_parent(path: &Path) -> io::Result<()> {
     match path.parent() {
@@ -98,10 +106,7 @@ mod unnamed {
     /// Writes `bytes` to `path` through an unnamed inode. On an error nothing is left behind
     /// and `path` is as it was; the caller then takes the temporary-name route.
     pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
+        let dir = super::parent_dir(path);
         // Mode 0666 less the umask, as `File::create` gives.
         let fd = open(
             dir,

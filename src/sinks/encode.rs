@@ -197,12 +197,14 @@ fn check_range(data: &[f64], suspicious: bool, dtype: Dtype) -> Result<(), Encod
     Err(EncodeError::OutOfRange { min, max, dtype })
 }
 
+/// 2^52: doubles from here up to 2^53 are exactly the integers, one apart.
+const TWO_52: f64 = 4_503_599_627_370_496.0;
+
 /// `clip(rint(t), 0, top)` with NaN → 0, for `top < 2^52`: adding and subtracting 2^52 rounds a
 /// non-negative double below 2^52 to an integer, half to even (the default rounding mode), exactly
 /// like `np.rint` — without a libm call, so the loop vectorises.
 #[inline(always)]
 fn rint_clip(t: f64, top: f64) -> f64 {
-    const TWO_52: f64 = 4_503_599_627_370_496.0;
     let t = if t > 0.0 { t } else { 0.0 };
     let r = (t + TWO_52) - TWO_52;
     if r < top {
@@ -216,7 +218,7 @@ fn rint_clip(t: f64, top: f64) -> f64 {
 /// representation: exact, and unlike `as` (which saturates and maps NaN) it vectorises.
 #[inline(always)]
 fn int_bits(r: f64) -> u64 {
-    (r + 4_503_599_627_370_496.0).to_bits()
+    (r + TWO_52).to_bits()
 }
 
 /// `dst[i] = cast(rint_clip(src[i] * scale, top))` in one pass that also says whether any
@@ -268,8 +270,8 @@ pub fn encode(img: &Image, format: ImageFormat, dtype: Dtype) -> Result<Vec<u8>,
 }
 
 /// [`encode`] into `out` (cleared first; its allocation is reused, so a worker that keeps one
-/// buffer per output does not fault in fresh pages for every image). On an error `out` holds
-/// no complete file.
+/// buffer per output does not fault in fresh pages for every image). On an error `out` is
+/// left empty.
 pub fn encode_into(
     img: &Image,
     format: ImageFormat,
