@@ -65,19 +65,55 @@ fn variance(c: &mut Criterion) {
     group.finish();
 }
 
+/// Seconds on a monotonic clock.
+fn wall_seconds() -> f64 {
+    use std::sync::OnceLock;
+    static START: OnceLock<std::time::Instant> = OnceLock::new();
+    START
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64()
+}
+
+/// The calling thread's CPU time in seconds (the wall clock where that is not available).
+fn thread_cpu_seconds() -> f64 {
+    #[cfg(unix)]
+    {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `ts` is a valid, writable timespec.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } == 0 {
+            return ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9;
+        }
+    }
+    wall_seconds()
+}
+
 /// `KERNELS_QUICK=1 cargo bench --bench kernels`: the minimum of many single runs of each
 /// 1024² kernel (robust on a busy machine), instead of criterion's statistics.
 fn quick() {
-    fn min_ms(reps: usize, mut f: impl FnMut()) -> f64 {
+    // KERNELS_CPU=1 times the thread's CPU time instead of the wall clock: steadier when other
+    // processes share the cores (time spent preempted is not counted).
+    let cpu = std::env::var_os("KERNELS_CPU").is_some();
+    let now = move || {
+        if cpu {
+            thread_cpu_seconds()
+        } else {
+            wall_seconds()
+        }
+    };
+    let min_ms = move |reps: usize, f: &mut dyn FnMut()| -> f64 {
         f();
         (0..reps)
             .map(|_| {
-                let t = std::time::Instant::now();
+                let t = now();
                 f();
-                t.elapsed().as_secs_f64() * 1e3
+                (now() - t) * 1e3
             })
             .fold(f64::INFINITY, f64::min)
-    }
+    };
     let reps: usize = std::env::var("KERNELS_QUICK")
         .ok()
         .and_then(|s| s.parse().ok())
@@ -105,7 +141,7 @@ fn quick() {
             truncate: 4.0,
         };
         if run(name) {
-            let t = min_ms(reps, || {
+            let t = min_ms(reps, &mut || {
                 g.apply_into(black_box(&img), &mut out, &mut scratch)
             });
             println!("{name} 1024²  {t:8.3} ms");
@@ -123,7 +159,7 @@ fn quick() {
                 cval: 0.0,
                 truncate: 4.0,
             };
-            let t = min_ms(reps, || {
+            let t = min_ms(reps, &mut || {
                 for _ in 0..100 {
                     g.apply_into(black_box(&img), &mut out, &mut scratch)
                 }
@@ -134,11 +170,11 @@ fn quick() {
     let s = spec(1024, RngKind::Numpy);
     let mut buf = Vec::new();
     if run("noise numpy") {
-        let t = min_ms(reps, || noise_into(black_box(&s), 7, &mut buf));
+        let t = min_ms(reps, &mut || noise_into(black_box(&s), 7, &mut buf));
         println!("noise numpy      1024²  {t:8.3} ms");
     }
     if run("variance") {
-        let t = min_ms(reps, || {
+        let t = min_ms(reps, &mut || {
             black_box(MetricKind::Variance.compute(black_box(&img.data)));
         });
         println!("variance         1024²  {t:8.3} ms");
