@@ -82,8 +82,14 @@ pub struct GaussianScratch {
     line: Vec<f64>,
     /// A row of `cval` for the axis-0 pass in constant mode.
     cval_row: Vec<f64>,
-    /// One extended column panel for the axis-0 pass.
+    /// One extended column panel for the axis-0 pass, or one band of lines, transposed, for
+    /// the axis-1 pass.
     panel: Vec<f64>,
+    /// The axis-1 results of one band of lines, transposed (see [`horizontal_bands`]).
+    out_panel: Vec<f64>,
+    /// Whether the AVX-512 kernels run (detected at construction; tests turn it off to cover
+    /// the portable code).
+    avx512: bool,
     /// Source column of each extended-row position (`usize::MAX` = cval).
     ext_index: Vec<usize>,
     /// Cached half kernels `w[0..=r]` keyed by `(sigma, truncate)` bits.
@@ -107,6 +113,8 @@ impl GaussianScratch {
             line: Vec::new(),
             cval_row: Vec::new(),
             panel: Vec::new(),
+            out_panel: Vec::new(),
+            avx512: avx512::available(),
             ext_index: Vec::new(),
             half: Default::default(),
             transposed: Default::default(),
@@ -242,6 +250,7 @@ impl Gaussian {
             self.mode,
             &scratch.cval_row,
             &mut scratch.panel,
+            scratch.avx512,
         );
     }
 
@@ -276,6 +285,19 @@ impl Gaussian {
                 .map_index(j as isize - r as isize, w)
                 .unwrap_or(usize::MAX)
         }));
+        #[cfg(target_arch = "x86_64")]
+        if scratch.avx512 && (BANDS_MIN_RADIUS..=4 * w + 64).contains(&r) {
+            horizontal_bands(
+                src,
+                dst,
+                (h, w, c),
+                half1,
+                &scratch.ext_index,
+                self.cval,
+                [&mut scratch.panel, &mut scratch.out_panel],
+            );
+            return;
+        }
         horizontal_pass(
             src,
             dst,
@@ -290,6 +312,10 @@ impl Gaussian {
 
 /// Rows shorter than this (in samples) are filtered along axis 1 through the transpose.
 const NARROW: usize = 64;
+
+/// The shortest kernel radius for which axis 1 goes through [`horizontal_bands`].
+#[cfg(target_arch = "x86_64")]
+const BANDS_MIN_RADIUS: usize = 16;
 
 /// `dst[x][y * c + ch] = src[y][x][ch]`: an `h × w` image of `c`-sample pixels as a `w × (h·c)`
 /// array (pixels moved whole, so channels stay together).
@@ -387,6 +413,7 @@ fn vertical_pass(
     mode: BoundaryMode,
     cval_row: &[f64],
     panel: &mut Vec<f64>,
+    avx512: bool,
 ) {
     if row_len == 0 || half.is_empty() {
         return;
@@ -415,63 +442,18 @@ fn vertical_pass(
         .collect();
     for x0 in (0..row_len).step_by(STRIP) {
         let pw = STRIP.min(row_len - x0);
-        // Start the panel on a 64-byte boundary so that its strips load without splits.
-        // Reserve first: the alignment is that of the final allocation.
-        let need = 64 / std::mem::size_of::<f64>() + rows.len() * STRIP;
-        if panel.capacity() < need {
-            panel.clear();
-            panel.reserve_exact(need);
-        }
-        let skip = (64 - panel.as_ptr() as usize % 64) % 64 / std::mem::size_of::<f64>();
-        set_len(panel, skip + rows.len() * pw);
-        let panel = &mut panel[skip..];
+        let outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
         if pw == STRIP {
-            let (dst_strips, _) = panel.as_chunks_mut::<STRIP>();
-            for (d, src_row) in dst_strips.iter_mut().zip(&rows) {
+            let p = aligned_strips(panel, rows.len());
+            for (d, src_row) in p.iter_mut().zip(&rows) {
                 *d = src_row[x0..x0 + STRIP].try_into().unwrap();
             }
+            panel_strips(p, half, outs, avx512);
         } else {
+            set_len(panel, rows.len() * pw);
             for (d, src_row) in panel.chunks_exact_mut(pw).zip(&rows) {
                 d.copy_from_slice(&src_row[x0..x0 + pw]);
             }
-        }
-        let panel = &panel[..];
-        let mut outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
-        if pw == STRIP {
-            let (p, _) = panel.as_chunks::<STRIP>();
-            // Output rows in pairs (y, y + 1), centred on extended rows c = y + r and c + 1.
-            // Row y needs p[c - k] and p[c + k], row y + 1 needs p[c + 1 - k] and p[c + 1 + k];
-            // p[c + 1 - k] is row y's left operand at the next k and p[c + k] row y + 1's right
-            // operand at the next k, so each step loads two strips for two output strips.
-            let mut c = r;
-            #[cfg(target_arch = "x86_64")]
-            if std::arch::is_x86_feature_detected!("avx512f") {
-                // Four output rows at a time (see `avx512::four_rows`).
-                while outs.len() >= 4 {
-                    let mut group: [&mut [f64]; 4] = Default::default();
-                    for g in group.iter_mut() {
-                        *g = outs.next().unwrap_or_default();
-                    }
-                    for h in 0..2 {
-                        let acc = avx512::four_rows(&p[c - r..c + r + 4], h, half);
-                        for (g, a) in group.iter_mut().zip(&acc) {
-                            g[h * 16..(h + 1) * 16].copy_from_slice(a);
-                        }
-                    }
-                    c += 4;
-                }
-            }
-            while let Some(out0) = outs.next() {
-                let Some(out1) = outs.next() else {
-                    out0.copy_from_slice(&strip(&p[c], half, |k| (&p[c - k], &p[c + k])));
-                    break;
-                };
-                let (a0, a1) = strip2(&p[c - r..=c + 1 + r], half);
-                out0.copy_from_slice(&a0);
-                out1.copy_from_slice(&a1);
-                c += 2;
-            }
-        } else {
             let at = |j: usize| &panel[j * pw..(j + 1) * pw];
             for (y, out) in outs.enumerate() {
                 correlate_slices(out, at(y + r), half, |k| at(y + r - k), |k| at(y + r + k));
@@ -480,15 +462,176 @@ fn vertical_pass(
     }
 }
 
-/// The axis-0 strips with AVX-512 intrinsics: the portable [`strip2`] reloads operands it could
+/// `n` strips of [`STRIP`] samples in `buf`, starting on a 64-byte boundary so that they load
+/// without cache-line splits. Their contents are unspecified (the callers overwrite them).
+fn aligned_strips(buf: &mut Vec<f64>, n: usize) -> &mut [[f64; STRIP]] {
+    let need = 64 / std::mem::size_of::<f64>() + n * STRIP;
+    // Reserve first: the alignment is that of the final allocation.
+    if buf.capacity() < need {
+        buf.clear();
+        buf.reserve_exact(need);
+    }
+    let skip = (64 - buf.as_ptr() as usize % 64) % 64 / std::mem::size_of::<f64>();
+    set_len(buf, skip + n * STRIP);
+    buf[skip..].as_chunks_mut::<STRIP>().0
+}
+
+/// Correlates a panel: `p` holds `n + 2r` strips, `p[j + r]` the centre of output strip `j`
+/// (`r = half.len() - 1`), and `outs` yields the `n` output strips (each at most [`STRIP`]
+/// samples, all of the same length; samples past it are computed and dropped). Every sample
+/// gets exactly the operation sequence of [`strip`].
+#[inline(always)]
+fn panel_strips<'o>(
+    p: &[[f64; STRIP]],
+    half: &[f64],
+    mut outs: impl ExactSizeIterator<Item = &'o mut [f64]>,
+    avx512: bool,
+) {
+    let r = half.len() - 1;
+    // Output rows in pairs (y, y + 1), centred on extended rows c = y + r and c + 1.
+    // Row y needs p[c - k] and p[c + k], row y + 1 needs p[c + 1 - k] and p[c + 1 + k];
+    // p[c + 1 - k] is row y's left operand at the next k and p[c + k] row y + 1's right
+    // operand at the next k, so each step loads two strips for two output strips.
+    let mut c = r;
+    #[cfg(target_arch = "x86_64")]
+    if avx512 {
+        // Four output rows at a time (see `avx512::four_rows`).
+        while outs.len() >= 4 {
+            let mut group: [&mut [f64]; 4] = Default::default();
+            for g in group.iter_mut() {
+                *g = outs.next().unwrap_or_default();
+            }
+            for h in 0..2 {
+                let acc = avx512::four_rows(&p[c - r..c + r + 4], h, half);
+                for (g, a) in group.iter_mut().zip(&acc) {
+                    let n = g.len().saturating_sub(h * 16).min(16);
+                    g[h * 16..][..n].copy_from_slice(&a[..n]);
+                }
+            }
+            c += 4;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = avx512;
+    while let Some(out0) = outs.next() {
+        let n = out0.len();
+        let Some(out1) = outs.next() else {
+            out0.copy_from_slice(&strip(&p[c], half, |k| (&p[c - k], &p[c + k]))[..n]);
+            break;
+        };
+        let (a0, a1) = strip2(&p[c - r..=c + 1 + r], half);
+        out0.copy_from_slice(&a0[..n]);
+        out1.copy_from_slice(&a1[..n]);
+        c += 2;
+    }
+}
+
+/// The panel strips with AVX-512 intrinsics: the portable [`strip2`] reloads operands it could
 /// keep in registers (14 loads per tap for 8 accumulators); this keeps them (4 loads per tap),
-/// about 15 % faster on this machine. Same operations per sample, so bit-identical.
+/// and it spreads the additions over the adder and the FMA units. Same operations per sample,
+/// so bit-identical.
+#[cfg(not(target_arch = "x86_64"))]
+mod avx512 {
+    /// Never on other architectures.
+    pub fn available() -> bool {
+        false
+    }
+}
+
+/// See the other `avx512` module.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::STRIP;
     use std::arch::x86_64::{
-        __m512d, _mm512_add_pd, _mm512_loadu_pd, _mm512_mul_pd, _mm512_set1_pd,
+        __m512d, _mm512_add_pd, _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_mul_pd, _mm512_set1_pd,
+        _mm512_shuffle_f64x2, _mm512_storeu_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd,
     };
+
+    /// `dst[j * dst_stride + i] = src[i * src_stride + j]` for `i < rows`, `j < cols`: a
+    /// `rows × cols` block of `src` transposed into `dst`, both dimensions multiples of 8, in
+    /// 8 × 8 tiles transposed in registers.
+    pub fn transpose(
+        src: &[f64],
+        src_stride: usize,
+        dst: &mut [f64],
+        dst_stride: usize,
+        (rows, cols): (usize, usize),
+    ) {
+        if rows == 0 || cols == 0 {
+            return;
+        }
+        assert!(rows % 8 == 0 && cols % 8 == 0 && src_stride >= cols && dst_stride >= rows);
+        assert!(src.len() >= (rows - 1) * src_stride + cols);
+        assert!(dst.len() >= (cols - 1) * dst_stride + rows);
+        assert!(available());
+        // SAFETY: AVX-512F is present; every access is inside the bounds asserted above.
+        unsafe { transpose_avx512(src, src_stride, dst, dst_stride, (rows, cols)) }
+    }
+
+    /// [`transpose`]; the caller checks the bounds.
+    #[target_feature(enable = "avx512f")]
+    unsafe fn transpose_avx512(
+        src: &[f64],
+        src_stride: usize,
+        dst: &mut [f64],
+        dst_stride: usize,
+        (rows, cols): (usize, usize),
+    ) {
+        for i0 in (0..rows).step_by(8) {
+            for j0 in (0..cols).step_by(8) {
+                // SAFETY: rows i0..i0 + 8, columns j0..j0 + 8 are inside `src` (asserted by
+                // the caller).
+                let r: [__m512d; 8] = std::array::from_fn(|i| unsafe {
+                    _mm512_loadu_pd(src.as_ptr().add((i0 + i) * src_stride + j0))
+                });
+                // t[2m] = (r[2m][0], r[2m+1][0], r[2m][2], r[2m+1][2], ...), t[2m+1] the odd
+                // columns: each 128-bit lane `l` of t[2m + e] holds column 2l + e of rows
+                // 2m, 2m + 1.
+                let t: [__m512d; 8] = std::array::from_fn(|k| {
+                    let (a, b) = (r[k / 2 * 2], r[k / 2 * 2 + 1]);
+                    if k % 2 == 0 {
+                        _mm512_unpacklo_pd(a, b)
+                    } else {
+                        _mm512_unpackhi_pd(a, b)
+                    }
+                });
+                // u[e][0] = lanes (0, 2) of t[e], t[2 + e]; u[e][1] lanes (1, 3); likewise u[e][2],
+                // u[e][3] from t[4 + e], t[6 + e].
+                let u = |e: usize| {
+                    [
+                        _mm512_shuffle_f64x2::<0x88>(t[e], t[2 + e]),
+                        _mm512_shuffle_f64x2::<0xdd>(t[e], t[2 + e]),
+                        _mm512_shuffle_f64x2::<0x88>(t[4 + e], t[6 + e]),
+                        _mm512_shuffle_f64x2::<0xdd>(t[4 + e], t[6 + e]),
+                    ]
+                };
+                let (ue, uo) = (u(0), u(1));
+                // Column 2l + e = lane l of t[e], t[2 + e], t[4 + e], t[6 + e].
+                let col = [
+                    _mm512_shuffle_f64x2::<0x88>(ue[0], ue[2]),
+                    _mm512_shuffle_f64x2::<0x88>(uo[0], uo[2]),
+                    _mm512_shuffle_f64x2::<0x88>(ue[1], ue[3]),
+                    _mm512_shuffle_f64x2::<0x88>(uo[1], uo[3]),
+                    _mm512_shuffle_f64x2::<0xdd>(ue[0], ue[2]),
+                    _mm512_shuffle_f64x2::<0xdd>(uo[0], uo[2]),
+                    _mm512_shuffle_f64x2::<0xdd>(ue[1], ue[3]),
+                    _mm512_shuffle_f64x2::<0xdd>(uo[1], uo[3]),
+                ];
+                for (j, v) in col.into_iter().enumerate() {
+                    // SAFETY: row j0 + j, columns i0..i0 + 8 of `dst` are inside it (asserted
+                    // by the caller).
+                    unsafe {
+                        _mm512_storeu_pd(dst.as_mut_ptr().add((j0 + j) * dst_stride + i0), v)
+                    };
+                }
+            }
+        }
+    }
+
+    /// Whether this CPU runs [`four_rows`] (AVX-512F and FMA).
+    pub fn available() -> bool {
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
+    }
 
     /// Four vertically adjacent output strips of 16 samples — half `h` of the [`STRIP`]-wide
     /// panel strips — from the `2r + 4` source strips `p` (`p[r + i]` is output `i`'s centre),
@@ -498,14 +641,20 @@ mod avx512 {
     /// The operands slide: output `i`'s left operand at tap `k - 1` is output `i + 1`'s at tap
     /// `k`, and likewise to the right, so each tap loads one new strip per side for all four
     /// outputs and keeps the rest in registers (24 of the 32 vector registers).
+    ///
+    /// Each tap takes 16 additions and 8 multiplications per 64 samples; on one adder port pair
+    /// the additions are the bottleneck. Half of the `left + right` sums are therefore computed
+    /// as `fma(left, 1.0, right)`, which is exactly `left + right` rounded once (the product is
+    /// exact), on the multiply/FMA ports: 12 + 12 instead of 16 + 8, about 8 % faster for the
+    /// axis-0 pass on this machine.
     pub fn four_rows(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
         assert!(h < 2 && !w.is_empty() && p.len() >= 2 * (w.len() - 1) + 4);
-        assert!(std::arch::is_x86_feature_detected!("avx512f"));
-        // SAFETY: AVX-512F is present (checked above).
+        assert!(available());
+        // SAFETY: AVX-512F and FMA are present (checked above).
         unsafe { four_rows_avx512(p, h, w) }
     }
 
-    #[target_feature(enable = "avx512f")]
+    #[target_feature(enable = "avx512f,fma")]
     fn four_rows_avx512(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
         let r = w.len() - 1;
         // Two vectors of 8 samples: half `h` of strip `j`.
@@ -520,6 +669,8 @@ mod avx512 {
             }
         };
         let w0 = _mm512_set1_pd(w[0]);
+        // Opaque, or LLVM folds `fma(x, 1.0, y)` back into `x + y`.
+        let one = std::hint::black_box(_mm512_set1_pd(1.0));
         let mut acc: [[__m512d; 2]; 4] = std::array::from_fn(|i| {
             let c = load(r + i);
             [_mm512_mul_pd(c[0], w0), _mm512_mul_pd(c[1], w0)]
@@ -531,7 +682,11 @@ mod avx512 {
             let wk = _mm512_set1_pd(w[k]);
             for i in 0..4 {
                 for q in 0..2 {
-                    let pair = _mm512_add_pd(left[i][q], right[i][q]);
+                    let pair = if q == 1 {
+                        _mm512_fmadd_pd(left[i][q], one, right[i][q])
+                    } else {
+                        _mm512_add_pd(left[i][q], right[i][q])
+                    };
                     acc[i][q] = _mm512_add_pd(acc[i][q], _mm512_mul_pd(pair, wk));
                 }
             }
@@ -665,6 +820,96 @@ fn horizontal_pass(
                 |k| &line[(r - k) * channels + x0..],
                 |k| &line[(r + k) * channels + x0..],
             );
+        }
+    }
+}
+
+/// Axis 1 through the panel kernel of axis 0, on AVX-512 machines: the image's lines (each
+/// row, per channel) are taken in bands of [`STRIP`], transposed into an extended panel
+/// (`p[r + x][i]` = sample `x` of line `i`, and the `2r` edge positions filled through
+/// `ext_index` as in [`horizontal_pass`]), correlated by [`panel_strips`] with the four-row
+/// kernel and transposed back. Each sample gets the operation sequence of [`strip`] on the same
+/// operands as in [`horizontal_pass`], so the two are bit-identical. The transposes cost about
+/// as much as the kernel saves at `r` ≈ 12; callers use it for longer kernels.
+///
+/// The panel takes `(w + 2r) * STRIP` samples: callers keep `r` near `w` or below.
+#[cfg(target_arch = "x86_64")]
+#[multiversion::multiversion(targets = "simd")]
+fn horizontal_bands(
+    src: &[f64],
+    dst: &mut [f64],
+    (h, w, c): (usize, usize, usize),
+    half: &[f64],
+    ext_index: &[usize],
+    cval: f64,
+    [panel, out_panel]: [&mut Vec<f64>; 2],
+) {
+    let lines = h * c;
+    let row_len = w * c;
+    if lines == 0 || w == 0 || half.is_empty() || src.len() < lines * w {
+        return;
+    }
+    let r = half.len() - 1;
+    let p = aligned_strips(panel, w + 2 * r);
+    let op = aligned_strips(out_panel, w);
+    // Line `l` is channel `l % c` of row `l / c`: its sample `x` is `base(l) + x * c`.
+    let base = |l: usize| (l / c) * row_len + l % c;
+    for l0 in (0..lines).step_by(STRIP) {
+        let nb = STRIP.min(lines - l0);
+        let interior = &mut p[r..r + w];
+        if c == 1 && nb == STRIP {
+            transpose_in(&src[l0 * w..][..STRIP * w], w, interior);
+        } else {
+            for (i, l) in (l0..l0 + nb).enumerate() {
+                let b = base(l);
+                for (x, s) in interior.iter_mut().enumerate() {
+                    s[i] = src[b + x * c];
+                }
+            }
+            for s in interior.iter_mut() {
+                s[nb..].fill(0.0);
+            }
+        }
+        for xe in (0..r).chain(r + w..w + 2 * r) {
+            p[xe] = match ext_index[xe] {
+                i if i < w => p[r + i],
+                _ => [cval; STRIP],
+            };
+        }
+        panel_strips(p, half, op.iter_mut().map(|s| &mut s[..]), true);
+        if c == 1 && nb == STRIP {
+            transpose_out(op, w, &mut dst[l0 * w..][..STRIP * w]);
+        } else {
+            for (i, l) in (l0..l0 + nb).enumerate() {
+                let b = base(l);
+                for (x, s) in op.iter().enumerate() {
+                    dst[b + x * c] = s[i];
+                }
+            }
+        }
+    }
+}
+
+/// `p[x][i] = band[i * w + x]`: the [`STRIP`] rows of `band` (each `w` long) as `w` strips.
+#[cfg(target_arch = "x86_64")]
+fn transpose_in(band: &[f64], w: usize, p: &mut [[f64; STRIP]]) {
+    let w8 = w - w % 8;
+    avx512::transpose(band, w, p.as_flattened_mut(), STRIP, (STRIP, w8));
+    for (x, s) in p.iter_mut().enumerate().take(w).skip(w8) {
+        for (i, v) in s.iter_mut().enumerate() {
+            *v = band[i * w + x];
+        }
+    }
+}
+
+/// `band[i * w + x] = p[x][i]`: the inverse of [`transpose_in`].
+#[cfg(target_arch = "x86_64")]
+fn transpose_out(p: &[[f64; STRIP]], w: usize, band: &mut [f64]) {
+    let w8 = w - w % 8;
+    avx512::transpose(p.as_flattened(), STRIP, band, w, (w8, STRIP));
+    for (x, s) in p.iter().enumerate().take(w).skip(w8) {
+        for (i, &v) in s.iter().enumerate() {
+            band[i * w + x] = v;
         }
     }
 }
@@ -1014,7 +1259,10 @@ mod tests {
             }
             cur
         }
-        let mut scratch = GaussianScratch::with_exp(f64::exp);
+        // With the AVX-512 kernels where the CPU has them, and the portable code everywhere.
+        let mut portable = GaussianScratch::with_exp(f64::exp);
+        portable.avx512 = false;
+        let mut scratches = [GaussianScratch::with_exp(f64::exp), portable];
         let mut out = Image::zeros(1, 1, 1);
         for mode in BoundaryMode::ALL {
             for (h, w, c, sigma) in [
@@ -1030,6 +1278,14 @@ mod tests {
                 (6, 64, 1, [1.0, 3.0]),
                 (40, 1, 1, [0.0, 2.0]),
                 (2, 31, 2, [0.0, 10.0]),
+                // Axis-1 bands (r >= BANDS_MIN_RADIUS): full and partial bands of 32 lines,
+                // widths with and without a tail of w % 8 columns, channels, r close to w, and
+                // r beyond 4w + 64 (back to the row strips).
+                (64, 96, 1, [0.0, 20.0]),
+                (70, 130, 3, [2.0, 6.0]),
+                (40, 67, 1, [1.0, 40.0]),
+                (33, 64, 2, [0.0, 4.0]),
+                (3, 64, 1, [0.0, 200.0]),
             ] {
                 let img = input(7, h, w, c);
                 let g = Gaussian {
@@ -1038,15 +1294,18 @@ mod tests {
                     cval: 0.3,
                     truncate: 4.0,
                 };
-                g.apply_into(&img, &mut out, &mut scratch);
                 let want = direct(&img, &g);
-                assert!(
-                    out.data
-                        .iter()
-                        .zip(&want)
-                        .all(|(a, b)| a.to_bits() == b.to_bits()),
-                    "{h}x{w}x{c} sigma {sigma:?} {mode:?}"
-                );
+                for scratch in &mut scratches {
+                    g.apply_into(&img, &mut out, scratch);
+                    assert!(
+                        out.data
+                            .iter()
+                            .zip(&want)
+                            .all(|(a, b)| a.to_bits() == b.to_bits()),
+                        "{h}x{w}x{c} sigma {sigma:?} {mode:?} avx512 {}",
+                        scratch.avx512
+                    );
+                }
             }
         }
     }
