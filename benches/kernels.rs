@@ -92,7 +92,8 @@ fn thread_cpu_seconds() -> f64 {
 }
 
 /// `KERNELS_QUICK=1 cargo bench --bench kernels`: the minimum of many single runs of each
-/// 1024² kernel (robust on a busy machine), instead of criterion's statistics.
+/// 1024² kernel (robust on a busy machine), instead of criterion's statistics. `KERNELS_SIZE=N`
+/// runs them on N² images instead.
 fn quick() {
     // KERNELS_CPU=1 times the thread's CPU time instead of the wall clock: steadier when other
     // processes share the cores (time spent preempted is not counted).
@@ -122,8 +123,12 @@ fn quick() {
     // KERNELS_ONLY=<substring> restricts the kernels run (for `perf record`).
     let only = std::env::var("KERNELS_ONLY").unwrap_or_default();
     let run = |name: &str| name.contains(only.as_str());
-    let img = noise_image(&spec(1024, RngKind::Numpy), 0);
-    let mut out = Image::zeros(1024, 1024, 1);
+    let size: usize = std::env::var("KERNELS_SIZE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1024);
+    let img = noise_image(&spec(size, RngKind::Numpy), 0);
+    let mut out = Image::zeros(size, size, 1);
     let mut scratch = GaussianScratch::default();
     // The two σ = 10 passes alone: axis 0 (vertical) and axis 1 (horizontal).
     let cases = [
@@ -144,7 +149,7 @@ fn quick() {
             let t = min_ms(reps, &mut || {
                 g.apply_into(black_box(&img), &mut out, &mut scratch)
             });
-            println!("{name} 1024²  {t:8.3} ms");
+            println!("{name} {size}²  {t:8.3} ms");
         }
     }
     // Small images: per-image times, where fixed costs and edge handling dominate.
@@ -167,17 +172,17 @@ fn quick() {
             println!("{name:<24} {:8.2} µs", t * 10.0);
         }
     }
-    let s = spec(1024, RngKind::Numpy);
+    let s = spec(size, RngKind::Numpy);
     let mut buf = Vec::new();
     if run("noise numpy") {
         let t = min_ms(reps, &mut || noise_into(black_box(&s), 7, &mut buf));
-        println!("noise numpy      1024²  {t:8.3} ms");
+        println!("noise numpy      {size}²  {t:8.3} ms");
     }
     if run("variance") {
         let t = min_ms(reps, &mut || {
             black_box(MetricKind::Variance.compute(black_box(&img.data)));
         });
-        println!("variance         1024²  {t:8.3} ms");
+        println!("variance         {size}²  {t:8.3} ms");
     }
 }
 

@@ -448,6 +448,7 @@ fn vertical_pass(
             for (d, src_row) in p.iter_mut().zip(&rows) {
                 *d = src_row[x0..x0 + STRIP].try_into().unwrap();
             }
+            let outs = outs.map(|o| <&mut [f64; STRIP]>::try_from(o).unwrap());
             panel_strips(p, half, outs, avx512);
         } else {
             set_len(panel, rows.len() * pw);
@@ -477,14 +478,13 @@ fn aligned_strips(buf: &mut Vec<f64>, n: usize) -> &mut [[f64; STRIP]] {
 }
 
 /// Correlates a panel: `p` holds `n + 2r` strips, `p[j + r]` the centre of output strip `j`
-/// (`r = half.len() - 1`), and `outs` yields the `n` output strips (each at most [`STRIP`]
-/// samples, all of the same length; samples past it are computed and dropped). Every sample
-/// gets exactly the operation sequence of [`strip`].
+/// (`r = half.len() - 1`), and `outs` yields the `n` output strips. Every sample gets exactly
+/// the operation sequence of [`strip`].
 #[inline(always)]
 fn panel_strips<'o>(
     p: &[[f64; STRIP]],
     half: &[f64],
-    mut outs: impl ExactSizeIterator<Item = &'o mut [f64]>,
+    mut outs: impl ExactSizeIterator<Item = &'o mut [f64; STRIP]>,
     avx512: bool,
 ) {
     let r = half.len() - 1;
@@ -497,15 +497,11 @@ fn panel_strips<'o>(
     if avx512 {
         // Four output rows at a time (see `avx512::four_rows`).
         while outs.len() >= 4 {
-            let mut group: [&mut [f64]; 4] = Default::default();
-            for g in group.iter_mut() {
-                *g = outs.next().unwrap_or_default();
-            }
+            let mut group: [&mut [f64; STRIP]; 4] = std::array::from_fn(|_| outs.next().unwrap());
             for h in 0..2 {
                 let acc = avx512::four_rows(&p[c - r..c + r + 4], h, half);
                 for (g, a) in group.iter_mut().zip(&acc) {
-                    let n = g.len().saturating_sub(h * 16).min(16);
-                    g[h * 16..][..n].copy_from_slice(&a[..n]);
+                    g[h * 16..(h + 1) * 16].copy_from_slice(a);
                 }
             }
             c += 4;
@@ -514,14 +510,11 @@ fn panel_strips<'o>(
     #[cfg(not(target_arch = "x86_64"))]
     let _ = avx512;
     while let Some(out0) = outs.next() {
-        let n = out0.len();
         let Some(out1) = outs.next() else {
-            out0.copy_from_slice(&strip(&p[c], half, |k| (&p[c - k], &p[c + k]))[..n]);
+            *out0 = strip(&p[c], half, |k| (&p[c - k], &p[c + k]));
             break;
         };
-        let (a0, a1) = strip2(&p[c - r..=c + 1 + r], half);
-        out0.copy_from_slice(&a0[..n]);
-        out1.copy_from_slice(&a1[..n]);
+        (*out0, *out1) = strip2(&p[c - r..=c + 1 + r], half);
         c += 2;
     }
 }
@@ -876,7 +869,7 @@ fn horizontal_bands(
                 _ => [cval; STRIP],
             };
         }
-        panel_strips(p, half, op.iter_mut().map(|s| &mut s[..]), true);
+        panel_strips(p, half, op.iter_mut(), true);
         if c == 1 && nb == STRIP {
             transpose_out(op, w, &mut dst[l0 * w..][..STRIP * w]);
         } else {
