@@ -409,17 +409,19 @@ mod avx512 {
 
     /// Whether this CPU can run [`fill`].
     pub(super) fn available() -> bool {
-        is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512dq")
+        is_x86_feature_detected!("avx512f")
+            && is_x86_feature_detected!("avx512dq")
+            && is_x86_feature_detected!("popcnt")
     }
 
     /// [`super::numpy_fill`] on AVX-512. Panics if [`available`] is false.
     pub(super) fn fill(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
-        assert!(available(), "AVX-512 F/DQ not available");
-        // SAFETY: the CPU has AVX-512 F and DQ (checked above).
+        assert!(available(), "AVX-512 F/DQ or POPCNT not available");
+        // SAFETY: the CPU has AVX-512 F and DQ and POPCNT (checked above).
         unsafe { fill_avx512(seed, loc, scale, clip, out) }
     }
 
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,popcnt")]
     fn fill_avx512(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
         let mut mt = MtBlocks::new(seed);
         let mut x1 = [0.0f64; CAP];
@@ -436,9 +438,7 @@ mod avx512 {
                     break;
                 }
             }
-            for (l, &r) in ln[..m].iter_mut().zip(&r2[..m]) {
-                *l = r.ln();
-            }
+            logs(&r2[..m], &mut ln[..m]);
             let take = rest.len().min(2 * m);
             let (now, later) = rest.split_at_mut(take);
             emit(now, &x1, &x2, &r2, &ln, loc, scale, clip);
@@ -509,7 +509,11 @@ mod avx512 {
     #[inline]
     #[target_feature(enable = "avx512f")]
     fn twist_at(key: &[u32; MT_N], i: usize, far: usize) -> __m512i {
-        twist16(load_u32(&key[i..]), load_u32(&key[i + 1..]), load_u32(&key[far..]))
+        twist16(
+            load_u32(&key[i..]),
+            load_u32(&key[i + 1..]),
+            load_u32(&key[far..]),
+        )
     }
 
     /// MT19937's twist of `key` in place: `key[i] = key[(i + M) % N] ^ mix(key[i], key[i + 1])`
@@ -570,20 +574,24 @@ mod avx512 {
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq")]
     fn signed_uniforms(t: __m512i) -> __m512d {
-        // Bits 5..32 of a (the low word) to bits 26..53; b's bits 6..32 to bits 0..26.
-        let hi = _mm512_srli_epi64::<11>(_mm512_slli_epi64::<32>(t));
+        // Bits 5..32 of a (the low word) to bits 26..53, b's bits 6..32 to bits 0..26; the
+        // mask drops a's bits 0..5 and b's bits 0..11 from the left shift.
+        let hi = _mm512_slli_epi64::<21>(t);
         let lo = _mm512_srli_epi64::<38>(t);
-        let mask = _mm512_set1_epi64(!((1i64 << 26) - 1));
+        let mask = _mm512_set1_epi64(((1i64 << 27) - 1) << 26);
         // (hi & mask) | lo is ternary-logic function 0xEC.
         let w = _mm512_ternarylogic_epi64::<0xEC>(hi, lo, mask);
-        let u2 = _mm512_mul_pd(_mm512_cvtepu64_pd(w), _mm512_set1_pd(1.0 / (1u64 << 52) as f64));
+        let u2 = _mm512_mul_pd(
+            _mm512_cvtepu64_pd(w),
+            _mm512_set1_pd(1.0 / (1u64 << 52) as f64),
+        );
         _mm512_sub_pd(u2, _mm512_set1_pd(1.0))
     }
 
     /// The accepted candidates of the block in `key` (already twisted), appended to `x1`, `x2`
     /// and `r2` from index `m`; returns the new count.
     #[inline]
-    #[target_feature(enable = "avx512f,avx512dq")]
+    #[target_feature(enable = "avx512f,avx512dq,popcnt")]
     fn candidates(
         key: &[u32; MT_N],
         x1: &mut [f64; CAP],
@@ -637,6 +645,16 @@ mod avx512 {
         _mm512_mask_blend_pd(k, hi, m)
     }
 
+    /// `dst[j] = src[j].ln()` (glibc `log`), one call after another: kept out of line and
+    /// without wide vector features so that the calls are not regrouped into vectors (which
+    /// spills every result and reassembles them with inserts).
+    #[inline(never)]
+    fn logs(src: &[f64], dst: &mut [f64]) {
+        for (d, &s) in dst.iter_mut().zip(src) {
+            *d = s.ln();
+        }
+    }
+
     /// Writes `out` (at most `2 m` samples for the round's `m` accepted candidates): pair `p` is
     /// `f * x2[p]`, `f * x1[p]` with `f = sqrt(-2 * ln[p] / r2[p])`, scaled, shifted and
     /// clipped. Lanes past `m` hold stale but initialised values and are never stored.
@@ -668,8 +686,14 @@ mod avx512 {
                 _mm512_mul_pd(minus_two, load_f64(&ln[p..])),
                 r,
             ));
-            let b = _mm512_add_pd(loc, _mm512_mul_pd(scale, _mm512_mul_pd(f, load_f64(&x2[p..]))));
-            let a = _mm512_add_pd(loc, _mm512_mul_pd(scale, _mm512_mul_pd(f, load_f64(&x1[p..]))));
+            let b = _mm512_add_pd(
+                loc,
+                _mm512_mul_pd(scale, _mm512_mul_pd(f, load_f64(&x2[p..]))),
+            );
+            let a = _mm512_add_pd(
+                loc,
+                _mm512_mul_pd(scale, _mm512_mul_pd(f, load_f64(&x1[p..]))),
+            );
             let mut v0 = _mm512_permutex2var_pd(b, first, a);
             let mut v1 = _mm512_permutex2var_pd(b, second, a);
             if clip.is_some() {
@@ -932,14 +956,17 @@ mod tests {
 
     /// The filling paths this CPU can run: the portable one and, if available, AVX-512.
     #[allow(clippy::type_complexity)]
-    fn fill_paths() -> Vec<(&'static str, fn(u32, f64, f64, Option<(f64, f64)>, &mut [f64]))> {
+    fn fill_paths() -> Vec<(
+        &'static str,
+        fn(u32, f64, f64, Option<(f64, f64)>, &mut [f64]),
+    )> {
         let mut paths: Vec<(&str, fn(u32, f64, f64, Option<(f64, f64)>, &mut [f64]))> =
             vec![("portable", numpy_fill_portable), ("dispatch", numpy_fill)];
         #[cfg(target_arch = "x86_64")]
         if avx512::available() {
             paths.push(("avx512", avx512::fill));
         } else {
-            eprintln!("AVX-512 F/DQ not available: only the portable path is tested");
+            eprintln!("AVX-512 F/DQ or POPCNT not available: only the portable path is tested");
         }
         paths
     }
@@ -951,7 +978,9 @@ mod tests {
         let mut lengths: Vec<usize> = (0..=40).collect();
         lengths.extend(620..=628);
         lengths.extend((900..=1_100).step_by(7));
-        lengths.extend([1_951, 1_952, 1_953, 4_095, 4_096, 4_097, 9_999, 65_536, 70_001]);
+        lengths.extend([
+            1_951, 1_952, 1_953, 4_095, 4_096, 4_097, 9_999, 65_536, 70_001,
+        ]);
         let max = *lengths.iter().max().unwrap();
         let nan = f64::NAN;
         let params = [
@@ -1009,7 +1038,7 @@ mod tests {
     #[test]
     fn avx512_twist_equals_mt_blocks() {
         if !avx512::available() {
-            eprintln!("AVX-512 F/DQ not available: skipped");
+            eprintln!("AVX-512 F/DQ or POPCNT not available: skipped");
             return;
         }
         for seed in [0u32, 1, 5489, 123_456_789, u32::MAX] {
