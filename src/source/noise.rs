@@ -421,28 +421,57 @@ mod avx512 {
         unsafe { fill_avx512(seed, loc, scale, clip, out) }
     }
 
+    /// One round's accepted candidates (`m` of them, in stream order) and their logarithms.
+    struct Batch {
+        x1: [f64; CAP],
+        x2: [f64; CAP],
+        r2: [f64; CAP],
+        ln: [f64; CAP],
+        m: usize,
+    }
+
+    impl Batch {
+        fn new() -> Box<Batch> {
+            Box::new(Batch {
+                x1: [0.0; CAP],
+                x2: [0.0; CAP],
+                r2: [0.0; CAP],
+                ln: [0.0; CAP],
+                m: 0,
+            })
+        }
+    }
+
     #[target_feature(enable = "avx512f,avx512dq,popcnt")]
     fn fill_avx512(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
         let mut mt = MtBlocks::new(seed);
-        let mut x1 = [0.0f64; CAP];
-        let mut x2 = [0.0f64; CAP];
-        let mut r2 = [0.0f64; CAP];
-        let mut ln = [0.0f64; CAP];
+        // Software pipelining: while the candidates of one round are generated (integer and
+        // shuffle work), the outputs of the previous round are written a chunk at a time
+        // (division, square root and stores), so the two overlap.
+        let (mut cur, mut next) = (Batch::new(), Batch::new());
+        let mut em = Emitter::new(loc, scale, clip);
         let mut rest = out;
+        let mut pending: &mut [f64] = &mut [];
         while !rest.is_empty() {
-            let mut m = 0;
-            for _ in 0..ROUND {
+            next.m = 0;
+            'round: for _ in 0..ROUND {
                 twist(&mut mt.key);
-                m = candidates(&mt.key, &mut x1, &mut x2, &mut r2, m);
-                if 2 * m >= rest.len() {
-                    break;
+                next.m = candidates(&mt.key, &mut next, || em.step(&mut pending, &cur));
+                if 2 * next.m >= rest.len() {
+                    break 'round;
                 }
             }
-            logs(&r2[..m], &mut ln[..m]);
-            let take = rest.len().min(2 * m);
-            let (now, later) = rest.split_at_mut(take);
-            emit(now, &x1, &x2, &r2, &ln, loc, scale, clip);
-            rest = later;
+            while !pending.is_empty() {
+                em.step(&mut pending, &cur);
+            }
+            logs(&next.r2[..next.m], &mut next.ln[..next.m]);
+            let take = rest.len().min(2 * next.m);
+            (pending, rest) = std::mem::take(&mut rest).split_at_mut(take);
+            std::mem::swap(&mut cur, &mut next);
+            em.start();
+        }
+        while !pending.is_empty() {
+            em.step(&mut pending, &cur);
         }
     }
 
@@ -538,7 +567,7 @@ mod avx512 {
         store_u32(&mut key[i..], a);
         store_u32(&mut key[D - 16..], b);
         let mut i = D;
-        while i + 32 <= MT_N - 1 {
+        while i + 32 < MT_N {
             let v = twist_at(key, i, i - D);
             store_u32(&mut key[i..], v);
             i += 16;
@@ -588,17 +617,14 @@ mod avx512 {
         _mm512_sub_pd(u2, _mm512_set1_pd(1.0))
     }
 
-    /// The accepted candidates of the block in `key` (already twisted), appended to `x1`, `x2`
-    /// and `r2` from index `m`; returns the new count.
+    /// The accepted candidates of the block in `key` (already twisted), appended to `b.x1`,
+    /// `b.x2` and `b.r2` from index `b.m`; returns the new count. `between` runs once per
+    /// eight candidates (the other round's output chunks).
     #[inline]
     #[target_feature(enable = "avx512f,avx512dq,popcnt")]
-    fn candidates(
-        key: &[u32; MT_N],
-        x1: &mut [f64; CAP],
-        x2: &mut [f64; CAP],
-        r2: &mut [f64; CAP],
-        mut m: usize,
-    ) -> usize {
+    fn candidates(key: &[u32; MT_N], b: &mut Batch, mut between: impl FnMut()) -> usize {
+        let mut m = b.m;
+        let (x1, x2, r2) = (&mut b.x1, &mut b.x2, &mut b.r2);
         let even = _mm512_setr_epi64(0, 2, 4, 6, 8, 10, 12, 14);
         let odd = _mm512_setr_epi64(1, 3, 5, 7, 9, 11, 13, 15);
         let one = _mm512_set1_pd(1.0);
@@ -624,6 +650,7 @@ mod avx512 {
                 _mm512_permutex2var_pd(u, odd, v),
                 0xff,
             );
+            between();
         }
         let u = signed_uniforms(temper(load_u32(last)));
         push(
@@ -655,51 +682,64 @@ mod avx512 {
         }
     }
 
-    /// Writes `out` (at most `2 m` samples for the round's `m` accepted candidates): pair `p` is
-    /// `f * x2[p]`, `f * x1[p]` with `f = sqrt(-2 * ln[p] / r2[p])`, scaled, shifted and
-    /// clipped. Lanes past `m` hold stale but initialised values and are never stored.
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn emit(
-        out: &mut [f64],
-        x1: &[f64; CAP],
-        x2: &[f64; CAP],
-        r2: &[f64; CAP],
-        ln: &[f64; CAP],
-        loc: f64,
-        scale: f64,
-        clip: Option<(f64, f64)>,
-    ) {
-        assert!(out.len() <= 2 * (CAP - 8));
-        let first = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
-        let second = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
-        let loc = _mm512_set1_pd(loc);
-        let scale = _mm512_set1_pd(scale);
-        let minus_two = _mm512_set1_pd(-2.0);
-        let (lo, hi) = clip.unwrap_or((0.0, 0.0));
-        let (lo, hi) = (_mm512_set1_pd(lo), _mm512_set1_pd(hi));
-        for (j, dst) in out.chunks_mut(16).enumerate() {
-            let p = 8 * j;
-            let r = load_f64(&r2[p..]);
-            let f = _mm512_sqrt_pd(_mm512_div_pd(
-                _mm512_mul_pd(minus_two, load_f64(&ln[p..])),
-                r,
-            ));
-            let b = _mm512_add_pd(
-                loc,
-                _mm512_mul_pd(scale, _mm512_mul_pd(f, load_f64(&x2[p..]))),
-            );
-            let a = _mm512_add_pd(
-                loc,
-                _mm512_mul_pd(scale, _mm512_mul_pd(f, load_f64(&x1[p..]))),
-            );
-            let mut v0 = _mm512_permutex2var_pd(b, first, a);
-            let mut v1 = _mm512_permutex2var_pd(b, second, a);
-            if clip.is_some() {
+    /// Writes a round's outputs 16 samples (eight pairs) at a time: pair `p` is `f * x2[p]`,
+    /// `f * x1[p]` with `f = sqrt(-2 * ln[p] / r2[p])`, scaled, shifted and clipped. Lanes
+    /// past the round's `m` hold stale but initialised values and are never stored.
+    struct Emitter {
+        /// The next pair to write.
+        pair: usize,
+        loc: __m512d,
+        scale: __m512d,
+        clip: Option<(__m512d, __m512d)>,
+    }
+
+    impl Emitter {
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn new(loc: f64, scale: f64, clip: Option<(f64, f64)>) -> Emitter {
+            Emitter {
+                pair: 0,
+                loc: _mm512_set1_pd(loc),
+                scale: _mm512_set1_pd(scale),
+                clip: clip.map(|(lo, hi)| (_mm512_set1_pd(lo), _mm512_set1_pd(hi))),
+            }
+        }
+
+        /// Starts on a new round.
+        fn start(&mut self) {
+            self.pair = 0;
+        }
+
+        /// Writes the next (up to) 16 samples of `b` to the front of `out` and advances
+        /// `out` past them; does nothing once `out` is empty. `out` must not be longer than
+        /// `2 * (b.m - self.pair)`.
+        #[inline]
+        #[target_feature(enable = "avx512f")]
+        fn step(&mut self, out: &mut &mut [f64], b: &Batch) {
+            if out.is_empty() {
+                return;
+            }
+            let p = self.pair;
+            self.pair += 8;
+            let r = load_f64(&b.r2[p..]);
+            let q = _mm512_mul_pd(_mm512_set1_pd(-2.0), load_f64(&b.ln[p..]));
+            let f = _mm512_sqrt_pd(_mm512_div_pd(q, r));
+            let (loc, scale) = (self.loc, self.scale);
+            let fx2 = _mm512_mul_pd(f, load_f64(&b.x2[p..]));
+            let fx1 = _mm512_mul_pd(f, load_f64(&b.x1[p..]));
+            let second = _mm512_add_pd(loc, _mm512_mul_pd(scale, fx2));
+            let first = _mm512_add_pd(loc, _mm512_mul_pd(scale, fx1));
+            let lo_idx = _mm512_setr_epi64(0, 8, 1, 9, 2, 10, 3, 11);
+            let hi_idx = _mm512_setr_epi64(4, 12, 5, 13, 6, 14, 7, 15);
+            let mut v0 = _mm512_permutex2var_pd(second, lo_idx, first);
+            let mut v1 = _mm512_permutex2var_pd(second, hi_idx, first);
+            if let Some((lo, hi)) = self.clip {
                 v0 = clip8(v0, lo, hi);
                 v1 = clip8(v1, lo, hi);
             }
+            let n = out.len().min(16);
+            let (dst, later) = std::mem::take(out).split_at_mut(n);
+            *out = later;
             if let Ok(d) = <&mut [f64; 16]>::try_from(&mut *dst) {
                 store_f64(&mut d[..8], v0);
                 store_f64(&mut d[8..], v1);
