@@ -395,8 +395,9 @@ fn numpy_fill_portable(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>
 /// `(a >> 5) << 26 | (b >> 6)` in 64-bit lanes (exact, so `w * 2^-52 - 1` is `2u - 1` with the
 /// same rounding), split into `x1` / `x2`, and the accepted candidates are appended with a
 /// register `vcompresspd` (the memory form is slow on Zen 4). Then glibc `log` runs over the
-/// round's accepted `r2` (scalar, as it must), and the factors and the interleaved, clipped
-/// outputs are computed eight pairs at a time.
+/// round's accepted `r2` (scalar, as it must). The factors and the interleaved, clipped
+/// outputs are computed eight pairs at a time while the next round's candidates are
+/// generated (one output chunk per eight candidates).
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::{MtBlocks, CANDIDATES, MT_M, MT_N};
