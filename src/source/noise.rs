@@ -394,8 +394,9 @@ fn numpy_fill_portable(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>
 /// words at a time; each block's 624 outputs are tempered, turned into 53-bit integers
 /// `(a >> 5) << 26 | (b >> 6)` in 64-bit lanes (exact, so `w * 2^-52 - 1` is `2u - 1` with the
 /// same rounding), split into `x1` / `x2`, and the accepted candidates are appended with a
-/// register `vcompresspd` (the memory form is slow on Zen 4). Then glibc `log` runs over the
-/// round's accepted `r2` (scalar, as it must). The factors and the interleaved, clipped
+/// register `vcompresspd` (the memory form is slow on Zen 4). Then glibc's `log` runs over the
+/// round's accepted `r2` ([`crate::source::glibc_log`]: its main path eight at a time, exactly
+/// as glibc computes it). The factors and the interleaved, clipped
 /// outputs are computed eight pairs at a time while the next round's candidates are
 /// generated (one output chunk per eight candidates).
 #[cfg(target_arch = "x86_64")]
@@ -673,14 +674,11 @@ mod avx512 {
         _mm512_mask_blend_pd(k, hi, m)
     }
 
-    /// `dst[j] = src[j].ln()` (glibc `log`), one call after another: kept out of line and
-    /// without wide vector features so that the calls are not regrouped into vectors (which
-    /// spills every result and reassembles them with inserts).
-    #[inline(never)]
+    /// `dst[j] = src[j].ln()`, bit-identical to glibc `log`, eight at a time where
+    /// [`crate::source::glibc_log`] can.
     fn logs(src: &[f64], dst: &mut [f64]) {
-        for (d, &s) in dst.iter_mut().zip(src) {
-            *d = s.ln();
-        }
+        dst.copy_from_slice(src);
+        crate::source::glibc_log::ln_in_place(dst);
     }
 
     /// Writes a round's outputs 16 samples (eight pairs) at a time: pair `p` is `f * x2[p]`,
