@@ -210,6 +210,15 @@ impl Gaussian {
         if !consistent || img.data.is_empty() || !active {
             return;
         }
+        #[cfg(target_arch = "x86_64")]
+        if c == 1 && self.sigma.iter().all(|&s| s > SIGMA_EPS) && scratch.avx512 {
+            let r0 = radius(self.sigma[0], self.truncate);
+            let r1 = radius(self.sigma[1], self.truncate);
+            if w >= NARROW && r0 <= 4 * h + 64 && (BANDS_MIN_RADIUS..=4 * w + 64).contains(&r1) {
+                self.gray_in_bands(img, scratch);
+                return;
+            }
+        }
         let mut other = std::mem::take(&mut scratch.tmp);
         // Each pass overwrites every sample, so the reused buffer is not cleared first.
         set_len(&mut other, img.data.len());
@@ -226,6 +235,45 @@ impl Gaussian {
         scratch.tmp = other;
     }
 
+    /// Both passes of a one-channel image through [`gray_bands`], with `scratch.tmp` holding the
+    /// bands.
+    #[cfg(target_arch = "x86_64")]
+    fn gray_in_bands(&self, img: &mut Image, scratch: &mut GaussianScratch) {
+        let (h, w) = (img.height, img.width);
+        scratch.cache_half_kernel(0, self.sigma[0], self.truncate);
+        scratch.cache_half_kernel(1, self.sigma[1], self.truncate);
+        self.set_cval_row(w, scratch);
+        let r1 = cached(&scratch.half[1]).len() - 1;
+        self.set_ext_index(w, r1, scratch);
+        gray_bands(
+            &mut img.data,
+            (h, w),
+            [cached(&scratch.half[0]), cached(&scratch.half[1])],
+            (self.mode, self.cval, &scratch.cval_row),
+            &scratch.ext_index,
+            [&mut scratch.tmp, &mut scratch.panel, &mut scratch.out_panel],
+        );
+    }
+
+    /// `scratch.cval_row`: `row_len` samples of `cval` in constant mode, empty otherwise.
+    fn set_cval_row(&self, row_len: usize, scratch: &mut GaussianScratch) {
+        scratch.cval_row.clear();
+        if self.mode == BoundaryMode::Constant {
+            scratch.cval_row.resize(row_len, self.cval);
+        }
+    }
+
+    /// `scratch.ext_index`: the source column of each of the `w + 2r` extended positions
+    /// (`usize::MAX` for `cval`).
+    fn set_ext_index(&self, w: usize, r: usize, scratch: &mut GaussianScratch) {
+        scratch.ext_index.clear();
+        scratch.ext_index.extend((0..w + 2 * r).map(|j| {
+            self.mode
+                .map_index(j as isize - r as isize, w)
+                .unwrap_or(usize::MAX)
+        }));
+    }
+
     /// An axis-0 pass of `src` (`height` rows of `row_len` samples) into `dst`, with the half
     /// kernel cached in `slot` (0 for the image's axis 0; 1 when the rows are its columns).
     fn axis0_pass(
@@ -237,10 +285,7 @@ impl Gaussian {
         slot: usize,
         scratch: &mut GaussianScratch,
     ) {
-        scratch.cval_row.clear();
-        if self.mode == BoundaryMode::Constant {
-            scratch.cval_row.resize(row_len, self.cval);
-        }
+        self.set_cval_row(row_len, scratch);
         vertical_pass(
             src,
             dst,
@@ -271,20 +316,15 @@ impl Gaussian {
             let [mut t, mut t_out] = std::mem::take(&mut scratch.transposed);
             set_len(&mut t, src.len());
             set_len(&mut t_out, src.len());
-            transpose(src, &mut t, h, w, c);
+            transpose(src, &mut t, (h, w, c), scratch.avx512);
             self.axis0_pass(&t, &mut t_out, w, h * c, 1, scratch);
-            transpose(&t_out, dst, w, h, c);
+            transpose(&t_out, dst, (w, h, c), scratch.avx512);
             scratch.transposed = [t, t_out];
             return;
         }
+        let r = cached(&scratch.half[1]).len() - 1;
+        self.set_ext_index(w, r, scratch);
         let half1 = cached(&scratch.half[1]);
-        let r = half1.len() - 1;
-        scratch.ext_index.clear();
-        scratch.ext_index.extend((0..w + 2 * r).map(|j| {
-            self.mode
-                .map_index(j as isize - r as isize, w)
-                .unwrap_or(usize::MAX)
-        }));
         #[cfg(target_arch = "x86_64")]
         if scratch.avx512 && (BANDS_MIN_RADIUS..=4 * w + 64).contains(&r) {
             horizontal_bands(
@@ -319,11 +359,22 @@ const BANDS_MIN_RADIUS: usize = 16;
 
 /// `dst[x][y * c + ch] = src[y][x][ch]`: an `h × w` image of `c`-sample pixels as a `w × (h·c)`
 /// array (pixels moved whole, so channels stay together).
-fn transpose(src: &[f64], dst: &mut [f64], h: usize, w: usize, c: usize) {
+fn transpose(src: &[f64], dst: &mut [f64], (h, w, c): (usize, usize, usize), avx512: bool) {
     let (src, dst) = (&src[..h * w * c], &mut dst[..h * w * c]);
     if c == 1 {
+        // The 8 × 8 tiles in registers where the CPU can, the rest sample by sample.
+        let (h8, w8) = if avx512 {
+            (h - h % 8, w - w % 8)
+        } else {
+            (0, 0)
+        };
+        #[cfg(target_arch = "x86_64")]
+        if h8 > 0 && w8 > 0 {
+            avx512::transpose(src, w, dst, h, (h8, w8));
+        }
         for (y, row) in src.chunks_exact(w).enumerate() {
-            for (x, &v) in row.iter().enumerate() {
+            let skip = if y < h8 { w8 } else { 0 };
+            for (x, &v) in row.iter().enumerate().skip(skip) {
                 dst[x * h + y] = v;
             }
         }
@@ -647,6 +698,9 @@ mod avx512 {
         unsafe { four_rows_avx512(p, h, w) }
     }
 
+    // Never inlined: in a caller's body (the multiversioned passes have these features too)
+    // its 24 live vectors get spilled.
+    #[inline(never)]
     #[target_feature(enable = "avx512f,fma")]
     fn four_rows_avx512(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
         let r = w.len() - 1;
@@ -877,6 +931,109 @@ fn horizontal_bands(
                 let b = base(l);
                 for (x, s) in op.iter().enumerate() {
                     dst[b + x * c] = s[i];
+                }
+            }
+        }
+    }
+}
+
+/// Both passes over a one-channel `h × w` image `data` (in place), on AVX-512 machines,
+/// without the intermediate image: the axis-0 pass writes its results straight into the
+/// transposed bands that the axis-1 pass of [`horizontal_bands`] works on. Band `b` holds
+/// `w + 2r1` strips; strip `r1 + x`, lane `i` is the axis-0 result at row `32b + i`, column `x`
+/// (each axis-0 panel is computed 32 rows at a time into a tile, which is transposed into the
+/// bands: contiguous writes instead of one row segment per image row). The axis-1 pass then
+/// fills each band's `2r1` edge strips, correlates it, and transposes it back into `data`.
+///
+/// Every sample gets the operations of [`vertical_pass`] then [`horizontal_pass`] on the same
+/// operands, so the result is bit-identical to the two separate passes. Callers keep
+/// `r0 <= 4h + 64` and `r1 <= 4w + 64`.
+#[cfg(target_arch = "x86_64")]
+#[multiversion::multiversion(targets = "simd")]
+fn gray_bands(
+    data: &mut [f64],
+    (h, w): (usize, usize),
+    [half0, half1]: [&[f64]; 2],
+    (mode, cval, cval_row): (BoundaryMode, f64, &[f64]),
+    ext_index: &[usize],
+    [bands, panel, out_panel]: [&mut Vec<f64>; 3],
+) {
+    if h == 0 || w == 0 || half0.is_empty() || half1.is_empty() || data.len() < h * w {
+        return;
+    }
+    let (r0, r1) = (half0.len() - 1, half1.len() - 1);
+    let span = w + 2 * r1;
+    let nb = h.div_ceil(STRIP);
+    let t = aligned_strips(bands, nb * span);
+    {
+        let src: &[f64] = data;
+        let row = |p: isize| match mode.map_index(p, h) {
+            Some(i) => &src[i * w..(i + 1) * w],
+            None => cval_row,
+        };
+        // The source row of every extended row position `p = -r0 ..= h - 1 + r0`.
+        let rows: Vec<&[f64]> = (0..h + 2 * r0)
+            .map(|p| row(p as isize - r0 as isize))
+            .collect();
+        let mut tile = [[0.0f64; STRIP]; STRIP];
+        for x0 in (0..w).step_by(STRIP) {
+            let pw = STRIP.min(w - x0);
+            if pw == STRIP {
+                let p = aligned_strips(panel, rows.len());
+                for (d, src_row) in p.iter_mut().zip(&rows) {
+                    *d = src_row[x0..x0 + STRIP].try_into().unwrap();
+                }
+                for b in 0..nb {
+                    // Rows past `h` in the last band keep stale values: their lanes are
+                    // computed along axis 1 and never written back.
+                    let n = STRIP.min(h - b * STRIP);
+                    panel_strips(&p[b * STRIP..], half0, tile[..n].iter_mut(), true);
+                    let dst = &mut t[b * span + r1 + x0..][..STRIP];
+                    let tile = tile.as_flattened();
+                    avx512::transpose(tile, STRIP, dst.as_flattened_mut(), STRIP, (STRIP, STRIP));
+                }
+            } else {
+                // The last `pw < 32` columns, one output row at a time.
+                set_len(panel, rows.len() * pw);
+                for (d, src_row) in panel.chunks_exact_mut(pw).zip(&rows) {
+                    d.copy_from_slice(&src_row[x0..x0 + pw]);
+                }
+                let at = |j: usize| &panel[j * pw..(j + 1) * pw];
+                let out = &mut tile[0][..pw];
+                for y in 0..h {
+                    correlate_slices(
+                        out,
+                        at(y + r0),
+                        half0,
+                        |k| at(y + r0 - k),
+                        |k| at(y + r0 + k),
+                    );
+                    let band = &mut t[y / STRIP * span + r1 + x0..][..pw];
+                    for (s, &v) in band.iter_mut().zip(out.iter()) {
+                        s[y % STRIP] = v;
+                    }
+                }
+            }
+        }
+    }
+    let op = aligned_strips(out_panel, w);
+    for b in 0..nb {
+        let n = STRIP.min(h - b * STRIP);
+        let p = &mut t[b * span..(b + 1) * span];
+        for xe in (0..r1).chain(r1 + w..span) {
+            p[xe] = match ext_index[xe] {
+                i if i < w => p[r1 + i],
+                _ => [cval; STRIP],
+            };
+        }
+        panel_strips(p, half1, op.iter_mut(), true);
+        let dst = &mut data[b * STRIP * w..][..n * w];
+        if n == STRIP {
+            transpose_out(op, w, dst);
+        } else {
+            for (i, row) in dst.chunks_exact_mut(w).enumerate() {
+                for (v, s) in row.iter_mut().zip(op.iter()) {
+                    *v = s[i];
                 }
             }
         }
@@ -1279,6 +1436,14 @@ mod tests {
                 (40, 67, 1, [1.0, 40.0]),
                 (33, 64, 2, [0.0, 4.0]),
                 (3, 64, 1, [0.0, 200.0]),
+                // One-channel images through `gray_bands` (both sigmas, r1 >= 16): partial
+                // last bands, column tails, exact multiples, r0 near its limit, and r0 past
+                // it (back to the two passes).
+                (100, 130, 1, [5.0, 5.0]),
+                (64, 64, 1, [10.0, 10.0]),
+                (33, 97, 1, [30.0, 4.0]),
+                (5, 100, 1, [30.0, 10.0]),
+                (31, 64, 1, [0.5, 4.0]),
             ] {
                 let img = input(7, h, w, c);
                 let g = Gaussian {
