@@ -698,9 +698,6 @@ mod avx512 {
         unsafe { four_rows_avx512(p, h, w) }
     }
 
-    // Never inlined: in a caller's body (the multiversioned passes have these features too)
-    // its 24 live vectors get spilled.
-    #[inline(never)]
     #[target_feature(enable = "avx512f,fma")]
     fn four_rows_avx512(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
         let r = w.len() - 1;
