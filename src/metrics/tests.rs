@@ -153,6 +153,68 @@ fn pairwise_is_not_naive() {
     assert_ne!(naive.to_bits(), pairwise_sum(&a).to_bits());
 }
 
+/// numpy's `pairwise_sum` (`loops_utils.h.src`) transcribed index by index, kept deliberately
+/// naive: the optimised [`pairwise_sum`] must equal it on every length (an interleaving or
+/// leaf-size slip changes the rounding order on some lengths only).
+fn numpy_pairwise_reference(a: &[f64]) -> f64 {
+    let n = a.len();
+    if n < 8 {
+        let mut res = -0.0;
+        for &x in a {
+            res += x;
+        }
+        res
+    } else if n <= 128 {
+        let mut r = [0.0f64; 8];
+        r.copy_from_slice(&a[..8]);
+        let mut i = 8;
+        while i < n - n % 8 {
+            for j in 0..8 {
+                r[j] += a[i + j];
+            }
+            i += 8;
+        }
+        let mut res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+        while i < n {
+            res += a[i];
+            i += 1;
+        }
+        res
+    } else {
+        let mut n2 = n / 2;
+        n2 -= n2 % 8;
+        numpy_pairwise_reference(&a[..n2]) + numpy_pairwise_reference(&a[n2..])
+    }
+}
+
+/// Every length up to 2100 (all leaf shapes and split patterns) and some large ones, on data
+/// whose sums are sensitive to the order of additions.
+#[test]
+fn pairwise_sum_equals_the_reference_on_every_length() {
+    let mut s = 0x2545_f491_4f6c_dd1du64;
+    let data: Vec<f64> = (0..70_000)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            // Mantissa noise times 2^-20 .. 2^20, either sign.
+            let m = (s >> 11) as f64 / (1u64 << 53) as f64;
+            let e = (s % 41) as i32 - 20;
+            let signed = if s & (1 << 5) == 0 { m } else { -m };
+            signed * 2f64.powi(e)
+        })
+        .collect();
+    let lengths = (0..=2100).chain([4095, 4096, 4097, 65_535, 65_536, 70_000]);
+    for n in lengths {
+        let a = &data[..n];
+        assert_eq!(
+            pairwise_sum(a).to_bits(),
+            (0.0 + numpy_pairwise_reference(a)).to_bits(),
+            "n = {n}"
+        );
+    }
+}
+
 #[test]
 fn names_round_trip() {
     let names: Vec<&str> = MetricKind::ALL.iter().map(|m| m.name()).collect();
