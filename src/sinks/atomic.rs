@@ -11,7 +11,8 @@
 //! and call, in the target's own directory (so the rename never crosses filesystems).
 //!
 //! On Linux, whole-buffer writes go to an unnamed `O_TMPFILE` inode in the target's folder, which
-//! `linkat` then gives its final name when that name is free — one directory operation instead of
+//! `linkat` (by the descriptor, or by its `/proc/self/fd` name where the kernel refuses that) then
+//! gives its final name when that name is free — one directory operation instead of
 //! two (create + rename), and a killed process leaves nothing behind — or the temporary name, to
 //! be renamed over an existing target. Filesystems without `O_TMPFILE` (and any other failure on
 //! that path) fall back to creating the temporary name directly.
@@ -120,26 +121,63 @@ mod unnamed {
         })?;
         let mut file = std::fs::File::from(fd);
         file.write_all(bytes)?;
-        // Linking a descriptor by its /proc name needs no privilege (AT_EMPTY_PATH would).
-        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
-        let link = |to: &Path| {
-            linkat(CWD, proc_path.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW).inspect_err(|e| {
-                // No /proc: descriptors cannot be linked by name.
-                if *e == Errno::NOENT && !Path::new("/proc/self/fd").exists() {
-                    UNSUPPORTED.store(true, Ordering::Relaxed);
-                }
-            })
-        };
-        match link(path) {
+        match link(&file, path) {
             Err(Errno::EXIST) => {
                 let tmp = super::temp_path_for(path)?;
-                link(&tmp)?;
+                link(&file, &tmp)?;
                 std::fs::rename(&tmp, path).inspect_err(|_| {
                     let _ = std::fs::remove_file(&tmp);
                 })
             }
             other => Ok(other?),
         }
+    }
+
+    /// Cleared once `linkat(fd, "", …, AT_EMPTY_PATH)` was refused where the `/proc` route
+    /// worked (the kernel allows the former only with `CAP_DAC_READ_SEARCH`, or — since Linux
+    /// 6.10 — to the process that opened the file).
+    static EMPTY_PATH: AtomicBool = AtomicBool::new(true);
+
+    /// Gives the unnamed inode `file` the name `to`: by the descriptor itself when the kernel
+    /// allows it (no `/proc` path to resolve: one lookup less per file), else by its `/proc`
+    /// name.
+    fn link(file: &std::fs::File, to: &Path) -> Result<(), Errno> {
+        if EMPTY_PATH.load(Ordering::Relaxed) {
+            match link_by_fd(file, to) {
+                // Refused (or a missing folder, which the `/proc` route reports again).
+                Err(Errno::NOENT | Errno::PERM) => {}
+                other => return other,
+            }
+            link_by_proc(file, to)?;
+            EMPTY_PATH.store(false, Ordering::Relaxed);
+            return Ok(());
+        }
+        link_by_proc(file, to)
+    }
+
+    /// `linkat(fd, "", AT_FDCWD, to, AT_EMPTY_PATH)`.
+    pub(super) fn link_by_fd(file: &std::fs::File, to: &Path) -> Result<(), Errno> {
+        linkat(file, "", CWD, to, AtFlags::EMPTY_PATH)
+    }
+
+    /// Links a descriptor by its `/proc/self/fd` name, which needs no privilege.
+    pub(super) fn link_by_proc(file: &std::fs::File, to: &Path) -> Result<(), Errno> {
+        let mut proc_path = [0u8; 40];
+        let proc_path = proc_fd_path(std::os::fd::AsRawFd::as_raw_fd(file), &mut proc_path);
+        linkat(CWD, proc_path, CWD, to, AtFlags::SYMLINK_FOLLOW).inspect_err(|e| {
+            // No /proc: descriptors cannot be linked by name.
+            if *e == Errno::NOENT && !Path::new("/proc/self/fd").exists() {
+                UNSUPPORTED.store(true, Ordering::Relaxed);
+            }
+        })
+    }
+
+    /// `/proc/self/fd/{fd}` written into `buf`, without allocating.
+    fn proc_fd_path(fd: i32, buf: &mut [u8; 40]) -> &str {
+        let mut w = &mut buf[..];
+        let _ = write!(w, "/proc/self/fd/{fd}");
+        let len = 40 - w.len();
+        std::str::from_utf8(&buf[..len]).unwrap_or_default()
     }
 }
 
@@ -258,6 +296,46 @@ mod tests {
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
         assert_eq!(mode(&p), mode(&plain));
         assert_eq!(listing(dir.path()), ["out.bmp", "plain"]);
+    }
+
+    /// Both ways of naming an unnamed inode: by its descriptor (`AT_EMPTY_PATH`, which the
+    /// kernel may refuse to an unprivileged process) and by its `/proc` name.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn unnamed_inode_links_by_fd_and_by_proc() {
+        use rustix::fs::{open, Mode, OFlags};
+        let dir = tempfile::tempdir().unwrap();
+        let tmpfile = |bytes: &[u8]| {
+            let fd = open(
+                dir.path(),
+                OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o666),
+            )
+            .unwrap();
+            let mut f = File::from(fd);
+            f.write_all(bytes).unwrap();
+            f
+        };
+        let by_proc = dir.path().join("by_proc.bmp");
+        unnamed::link_by_proc(&tmpfile(b"proc"), &by_proc).unwrap();
+        assert_eq!(std::fs::read(&by_proc).unwrap(), b"proc");
+        let by_fd = dir.path().join("by_fd.bmp");
+        match unnamed::link_by_fd(&tmpfile(b"fd"), &by_fd) {
+            Ok(()) => assert_eq!(std::fs::read(&by_fd).unwrap(), b"fd"),
+            Err(e) => assert!(matches!(
+                e,
+                rustix::io::Errno::NOENT | rustix::io::Errno::PERM
+            )),
+        }
+        // An existing name is never replaced by a link.
+        assert_eq!(
+            unnamed::link_by_proc(&tmpfile(b"x"), &by_proc),
+            Err(rustix::io::Errno::EXIST)
+        );
+        assert_eq!(std::fs::read(&by_proc).unwrap(), b"proc");
+        let mut names = listing(dir.path());
+        names.retain(|n| n != "by_fd.bmp");
+        assert_eq!(names, ["by_proc.bmp"]);
     }
 
     #[test]
