@@ -2,7 +2,7 @@
 //! failure (decode, out-of-range values, a write) makes the image a failed row, and every file it
 //! had written is removed again, so a failed image leaves no output behind.
 
-use super::state::{job_key, Entry};
+use super::state::{job_key, Entry, NewEntry};
 use crate::ops::OpScratch;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::write_atomic_in_existing_dir;
@@ -37,8 +37,8 @@ pub struct Resume<'a> {
 /// What became of one image.
 pub struct Outcome {
     pub row: Row,
-    /// A new state entry (recomputed successful images only).
-    pub entry: Option<Entry>,
+    /// What the row's new state entry needs (recomputed successful images only).
+    pub entry: Option<NewEntry>,
     /// The image was up to date and not recomputed.
     pub skipped: bool,
 }
@@ -65,12 +65,12 @@ pub fn check<'a>(
     resume: &Resume<'a>,
     job: &Job,
     input: Option<&[u8]>,
-) -> (String, Option<&'a Entry>) {
+) -> (blake3::Hash, Option<&'a Entry>) {
     let key = job_key(&resume.fingerprint, job, input);
     let hit = resume
         .entries
         .get(&job.index)
-        .filter(|e| e.key == key && e.outputs_intact());
+        .filter(|e| e.key == key.to_hex().as_str() && e.outputs_intact());
     (key, hit)
 }
 
@@ -97,7 +97,7 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
         };
     }
     let (row, hashes) = run_image(plan, job, input.as_deref(), scratch, start);
-    let entry = row.ok().then(|| Entry::new(&row, key, hashes));
+    let entry = row.ok().then_some(NewEntry { key, hashes });
     Outcome {
         row,
         entry,
@@ -124,7 +124,7 @@ pub fn run_image(
     input: Option<&[u8]>,
     scratch: &mut Scratch,
     start: Instant,
-) -> (Row, Vec<String>) {
+) -> (Row, Vec<blake3::Hash>) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         process(plan, job, input, scratch)
     }))
@@ -179,7 +179,7 @@ fn process(
     job: &Job,
     input: Option<&[u8]>,
     scratch: &mut Scratch,
-) -> Result<(Vec<f64>, Vec<String>), String> {
+) -> Result<(Vec<f64>, Vec<blake3::Hash>), String> {
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
     let Scratch { img, ops, files } = scratch;
     files.resize_with(plan.writers.len(), Vec::new);
@@ -232,10 +232,7 @@ fn process(
         .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
         .collect();
     commit(&files)?;
-    let hashes = files
-        .iter()
-        .map(|(_, b)| blake3::hash(b).to_hex().to_string())
-        .collect();
+    let hashes = files.iter().map(|(_, b)| blake3::hash(b)).collect();
     Ok((metrics, hashes))
 }
 
