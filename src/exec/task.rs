@@ -5,7 +5,7 @@
 use super::state::{job_key, Entry, NewEntry};
 use crate::ops::OpScratch;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
-use crate::sinks::atomic::write_atomic_in_existing_dir;
+use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into;
 use crate::sinks::results::Row;
 use crate::source::{decode::decode_bytes, noise::noise_into};
@@ -22,6 +22,8 @@ pub struct Scratch {
     ops: OpScratch,
     /// One encoded-file buffer per writer.
     files: Vec<Vec<u8>>,
+    /// The output folder last written to, held open.
+    folders: Folders,
 }
 
 /// Input files larger than this are refused before reading (a guard against reading, say, a
@@ -181,7 +183,12 @@ fn process(
     scratch: &mut Scratch,
 ) -> Result<(Vec<f64>, Vec<blake3::Hash>), String> {
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
-    let Scratch { img, ops, files } = scratch;
+    let Scratch {
+        img,
+        ops,
+        files,
+        folders,
+    } = scratch;
     files.resize_with(plan.writers.len(), Vec::new);
     // The writers whose files were encoded.
     let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
@@ -231,15 +238,15 @@ fn process(
         .iter()
         .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
         .collect();
-    commit(&files)?;
+    commit(&files, folders)?;
     let hashes = files.iter().map(|(_, b)| blake3::hash(b)).collect();
     Ok((metrics, hashes))
 }
 
 /// Writes every file, or none: on a failure the ones already written are removed.
-fn commit(files: &[(&Path, &[u8])]) -> Result<(), String> {
+fn commit(files: &[(&Path, &[u8])], folders: &mut Folders) -> Result<(), String> {
     for (k, (path, bytes)) in files.iter().enumerate() {
-        if let Err(e) = write_atomic_in_existing_dir(path, bytes) {
+        if let Err(e) = write_atomic_in(folders, path, bytes) {
             for (done, _) in &files[..k] {
                 let _ = std::fs::remove_file(done);
             }
