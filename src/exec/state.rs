@@ -113,7 +113,7 @@ impl Serialize for Reprs<'_> {
         struct One(f64);
         impl Serialize for One {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&Repr(self.0))
+                s.serialize_str(Repr::new(self.0).as_str())
             }
         }
         s.collect_seq(self.0.iter().map(|&v| One(v)))

@@ -148,7 +148,10 @@ pub fn run_image(
                 outputs: job
                     .outputs
                     .iter()
-                    .map(|p| p.display().to_string())
+                    .map(|p| match p.to_str() {
+                        Some(s) => s.to_owned(),
+                        None => p.display().to_string(),
+                    })
                     .collect(),
                 elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
             },

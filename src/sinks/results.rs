@@ -186,13 +186,38 @@ pub fn push_repr_f64(out: &mut String, v: f64) {
     let _ = write_repr_f64(out, v);
 }
 
-/// [`repr_f64`] as a `Display` value (formats without allocating).
-#[derive(Clone, Copy, Debug)]
-pub struct Repr(pub f64);
+/// [`repr_f64`] in a buffer on the stack.
+#[derive(Clone, Copy)]
+pub struct Repr {
+    buf: [u8; 32],
+    len: usize,
+}
 
-impl std::fmt::Display for Repr {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write_repr_f64(f, self.0)
+impl Repr {
+    pub fn new(v: f64) -> Repr {
+        let mut r = Repr {
+            buf: [0; 32],
+            len: 0,
+        };
+        let _ = write_repr_f64(&mut r, v);
+        r
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for Repr {
+    /// Appends ASCII (all a repr holds); fails rather than overflow (a repr is at most 24 bytes).
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
     }
 }
 
@@ -342,6 +367,22 @@ mod tests {
             let v = m * 10f64.powi(e);
             proptest::prop_assert_eq!(repr_f64(v), repr_f64_reference(v));
             proptest::prop_assert_eq!(repr_f64(-v), repr_f64_reference(-v));
+        }
+    }
+
+    #[test]
+    fn repr_on_the_stack() {
+        for v in [
+            0.1,
+            -1.5e-300,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            -0.0,
+            f64::NAN,
+            123456789012345.6,
+        ] {
+            assert_eq!(Repr::new(v).as_str(), repr_f64(v));
         }
     }
 
