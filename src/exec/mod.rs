@@ -319,11 +319,17 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         let mut want = 0usize;
         for batch in rx {
             for (k, outcome) in batch {
-                pending.insert(k, outcome);
-            }
-            while let Some(outcome) = pending.remove(&want) {
-                want += 1;
+                if k != want {
+                    pending.insert(k, outcome);
+                    continue;
+                }
+                // The row next in order (the usual case) is written without a detour.
                 c.emit(outcome);
+                want += 1;
+                while let Some(outcome) = pending.remove(&want) {
+                    want += 1;
+                    c.emit(outcome);
+                }
             }
             c.end_batch();
         }
