@@ -21,7 +21,7 @@ use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 pub use select::Selection;
-pub use state::{Entry, RESULTS_VERSION};
+pub use state::{Entry, NewEntry, RESULTS_VERSION};
 pub use task::{run_job, Outcome, Resume, Scratch};
 
 /// Rows a worker collects before handing them to the collector.
@@ -178,7 +178,7 @@ fn decide(resume: &Resume, job: &Job) -> Decision {
         ) {
             ((_, Some(_)), _) => Decision::Skip,
             (_, None) => Decision::Run("not done before".into()),
-            ((key, None), Some(e)) if e.key == key => {
+            ((key, None), Some(e)) if e.key == key.to_hex().as_str() => {
                 Decision::Run("an output is missing or changed".into())
             }
             (_, Some(_)) => Decision::Run("the workflow or the input changed".into()),
@@ -319,11 +319,17 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         let mut want = 0usize;
         for batch in rx {
             for (k, outcome) in batch {
-                pending.insert(k, outcome);
-            }
-            while let Some(outcome) = pending.remove(&want) {
-                want += 1;
+                if k != want {
+                    pending.insert(k, outcome);
+                    continue;
+                }
+                // The row next in order (the usual case) is written without a detour.
                 c.emit(outcome);
+                want += 1;
+                while let Some(outcome) = pending.remove(&want) {
+                    want += 1;
+                    c.emit(outcome);
+                }
             }
             c.end_batch();
         }
@@ -404,7 +410,7 @@ impl Collector<'_> {
             }
         }
         if let Some(e) = &outcome.entry {
-            if let Err(err) = self.state.append(e) {
+            if let Err(err) = self.state.append_new(&outcome.row, e) {
                 self.state_error.get_or_insert(err);
             }
         }

@@ -17,7 +17,7 @@
 //! change does not affect are skipped. Failed images are not recorded and always run again.
 
 use crate::plan::{output_format, Job, Plan, SourcePlan};
-use crate::sinks::results::{repr_f64, Row};
+use crate::sinks::results::{repr_f64, Repr, Row};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -76,6 +76,59 @@ impl Entry {
     }
 }
 
+/// What a recomputed image adds to its row to make its [`Entry`]: its key and the blake3 of each
+/// output, in writer order.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEntry {
+    pub key: blake3::Hash,
+    pub hashes: Vec<blake3::Hash>,
+}
+
+/// A new entry as the log line is written: the [`Entry`] of a row, borrowed from it — serialises
+/// exactly like `Entry::new(row, key, hashes)` without building it.
+#[derive(Serialize)]
+struct EntryLine<'a> {
+    index: u64,
+    key: Hex,
+    input: &'a str,
+    metrics: Reprs<'a>,
+    outputs: Outputs<'a>,
+    elapsed_ms: f64,
+}
+
+/// A blake3 hash as its hex string.
+struct Hex(blake3::Hash);
+
+impl Serialize for Hex {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.to_hex().as_str())
+    }
+}
+
+/// Metric values as their `repr` strings.
+struct Reprs<'a>(&'a [f64]);
+
+impl Serialize for Reprs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct One(f64);
+        impl Serialize for One {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(Repr::new(self.0).as_str())
+            }
+        }
+        s.collect_seq(self.0.iter().map(|&v| One(v)))
+    }
+}
+
+/// `(path, blake3 hex)` pairs.
+struct Outputs<'a>(&'a [String], &'a [blake3::Hash]);
+
+impl Serialize for Outputs<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().zip(self.1).map(|(p, h)| (p, Hex(*h))))
+    }
+}
+
 /// Where the state of `plan` lives.
 pub fn state_path(plan: &Plan) -> PathBuf {
     match &plan.results {
@@ -117,20 +170,21 @@ pub fn plan_fingerprint(plan: &Plan, exp_name: &str) -> blake3::Hash {
 }
 
 /// An image's key: the plan fingerprint, the job's index and outputs, and its input's content.
-pub fn job_key(fingerprint: &blake3::Hash, job: &Job, input_bytes: Option<&[u8]>) -> String {
+pub fn job_key(fingerprint: &blake3::Hash, job: &Job, input_bytes: Option<&[u8]>) -> blake3::Hash {
     let mut h = blake3::Hasher::new();
     h.update(fingerprint.as_bytes());
     h.update(&job.index.to_le_bytes());
     for p in &job.outputs {
         h.update(p.as_os_str().as_encoded_bytes());
         if let Some(f) = output_format(p) {
-            h.update(format!("\0{f:?}\0").as_bytes());
+            // The same bytes as `format!("\0{f:?}\0")`, without the String.
+            let _ = write!(h, "\0{f:?}\0");
         }
     }
     if let Some(bytes) = input_bytes {
         h.update(blake3::hash(bytes).as_bytes());
     }
-    h.finalize().to_hex().to_string()
+    h.finalize()
 }
 
 /// The recorded state, and the log new entries are appended to.
@@ -180,8 +234,22 @@ impl State {
         }
     }
 
-    /// Appends an entry (buffered until [`State::flush`]).
-    pub fn append(&mut self, e: &Entry) -> io::Result<()> {
+    /// Appends the entry of a recomputed image: `row` with its key and output hashes (the same
+    /// line as [`State::append`] of `Entry::new(row, ...)`, without building the entry).
+    pub fn append_new(&mut self, row: &Row, new: &NewEntry) -> io::Result<()> {
+        self.append(&EntryLine {
+            index: row.index,
+            key: Hex(new.key),
+            input: &row.input,
+            metrics: Reprs(&row.metrics),
+            outputs: Outputs(&row.outputs, &new.hashes),
+            elapsed_ms: row.elapsed_ms,
+        })
+    }
+
+    /// Appends an entry as one JSON line, straight into the log's buffer (buffered until
+    /// [`State::flush`]).
+    pub fn append(&mut self, e: &impl Serialize) -> io::Result<()> {
         if self.log.is_none() {
             if let Some(dir) = self.path.parent() {
                 std::fs::create_dir_all(dir)?;
@@ -194,10 +262,9 @@ impl State {
                     .map(io::BufWriter::new)?,
             );
         }
-        let mut line = serde_json::to_string(e).map_err(io::Error::other)?;
-        line.push('\n');
         if let Some(f) = self.log.as_mut() {
-            f.write_all(line.as_bytes())?;
+            serde_json::to_writer(&mut *f, e).map_err(io::Error::other)?;
+            f.write_all(b"\n")?;
         }
         self.lines += 1;
         Ok(())
@@ -250,6 +317,58 @@ mod tests {
             metrics: vec![],
             outputs: vec![],
             elapsed_ms: 0.0,
+        }
+    }
+
+    /// The line of a new entry is the line of its `Entry`, whatever the row holds.
+    #[test]
+    fn new_entry_line_is_the_entry_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(".flowrun/w.state.jsonl");
+        let rows = [
+            Row {
+                index: 7,
+                input: "dir/a \"quoted\",\tname\u{e9}.png".into(),
+                error: None,
+                metrics: vec![
+                    0.1,
+                    f64::NAN,
+                    f64::INFINITY,
+                    -0.0,
+                    1e-300,
+                    123456789012345.6,
+                ],
+                outputs: vec!["out/a.bmp".into(), "out/\\b\n.tif".into()],
+                elapsed_ms: 0.123456789,
+            },
+            Row {
+                index: 0,
+                input: "noise:0".into(),
+                error: None,
+                metrics: vec![],
+                outputs: vec![],
+                elapsed_ms: 0.0,
+            },
+        ];
+        let mut want = String::new();
+        let mut state = State::empty(&path);
+        for row in &rows {
+            let new = NewEntry {
+                key: blake3::hash(row.input.as_bytes()),
+                hashes: row
+                    .outputs
+                    .iter()
+                    .map(|p| blake3::hash(p.as_bytes()))
+                    .collect(),
+            };
+            let hex = new.hashes.iter().map(|h| h.to_hex().to_string()).collect();
+            let entry = Entry::new(row, new.key.to_hex().to_string(), hex);
+            want.push_str(&serde_json::to_string(&entry).unwrap());
+            want.push('\n');
+            state.append_new(row, &new).unwrap();
+            state.flush().unwrap();
+            assert_eq!(std::fs::read_to_string(&path).unwrap(), want);
+            assert_eq!(State::load(&path).entries[&row.index], entry);
         }
     }
 

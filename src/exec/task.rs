@@ -2,10 +2,10 @@
 //! failure (decode, out-of-range values, a write) makes the image a failed row, and every file it
 //! had written is removed again, so a failed image leaves no output behind.
 
-use super::state::{job_key, Entry};
+use super::state::{job_key, Entry, NewEntry};
 use crate::ops::OpScratch;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
-use crate::sinks::atomic::write_atomic_in_existing_dir;
+use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into;
 use crate::sinks::results::Row;
 use crate::source::{decode::decode_bytes, noise::noise_into};
@@ -22,6 +22,8 @@ pub struct Scratch {
     ops: OpScratch,
     /// One encoded-file buffer per writer.
     files: Vec<Vec<u8>>,
+    /// The output folder last written to, held open.
+    folders: Folders,
 }
 
 /// Input files larger than this are refused before reading (a guard against reading, say, a
@@ -37,8 +39,8 @@ pub struct Resume<'a> {
 /// What became of one image.
 pub struct Outcome {
     pub row: Row,
-    /// A new state entry (recomputed successful images only).
-    pub entry: Option<Entry>,
+    /// What the row's new state entry needs (recomputed successful images only).
+    pub entry: Option<NewEntry>,
     /// The image was up to date and not recomputed.
     pub skipped: bool,
 }
@@ -65,12 +67,12 @@ pub fn check<'a>(
     resume: &Resume<'a>,
     job: &Job,
     input: Option<&[u8]>,
-) -> (String, Option<&'a Entry>) {
+) -> (blake3::Hash, Option<&'a Entry>) {
     let key = job_key(&resume.fingerprint, job, input);
     let hit = resume
         .entries
         .get(&job.index)
-        .filter(|e| e.key == key && e.outputs_intact());
+        .filter(|e| e.key == key.to_hex().as_str() && e.outputs_intact());
     (key, hit)
 }
 
@@ -97,7 +99,7 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
         };
     }
     let (row, hashes) = run_image(plan, job, input.as_deref(), scratch, start);
-    let entry = row.ok().then(|| Entry::new(&row, key, hashes));
+    let entry = row.ok().then_some(NewEntry { key, hashes });
     Outcome {
         row,
         entry,
@@ -124,7 +126,7 @@ pub fn run_image(
     input: Option<&[u8]>,
     scratch: &mut Scratch,
     start: Instant,
-) -> (Row, Vec<String>) {
+) -> (Row, Vec<blake3::Hash>) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         process(plan, job, input, scratch)
     }))
@@ -146,7 +148,10 @@ pub fn run_image(
                 outputs: job
                     .outputs
                     .iter()
-                    .map(|p| p.display().to_string())
+                    .map(|p| match p.to_str() {
+                        Some(s) => s.to_owned(),
+                        None => p.display().to_string(),
+                    })
                     .collect(),
                 elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
             },
@@ -179,9 +184,14 @@ fn process(
     job: &Job,
     input: Option<&[u8]>,
     scratch: &mut Scratch,
-) -> Result<(Vec<f64>, Vec<String>), String> {
+) -> Result<(Vec<f64>, Vec<blake3::Hash>), String> {
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
-    let Scratch { img, ops, files } = scratch;
+    let Scratch {
+        img,
+        ops,
+        files,
+        folders,
+    } = scratch;
     files.resize_with(plan.writers.len(), Vec::new);
     // The writers whose files were encoded.
     let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
@@ -231,18 +241,15 @@ fn process(
         .iter()
         .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
         .collect();
-    commit(&files)?;
-    let hashes = files
-        .iter()
-        .map(|(_, b)| blake3::hash(b).to_hex().to_string())
-        .collect();
+    commit(&files, folders)?;
+    let hashes = files.iter().map(|(_, b)| blake3::hash(b)).collect();
     Ok((metrics, hashes))
 }
 
 /// Writes every file, or none: on a failure the ones already written are removed.
-fn commit(files: &[(&Path, &[u8])]) -> Result<(), String> {
+fn commit(files: &[(&Path, &[u8])], folders: &mut Folders) -> Result<(), String> {
     for (k, (path, bytes)) in files.iter().enumerate() {
-        if let Err(e) = write_atomic_in_existing_dir(path, bytes) {
+        if let Err(e) = write_atomic_in(folders, path, bytes) {
             for (done, _) in &files[..k] {
                 let _ = std::fs::remove_file(done);
             }

@@ -11,7 +11,8 @@
 //! and call, in the target's own directory (so the rename never crosses filesystems).
 //!
 //! On Linux, whole-buffer writes go to an unnamed `O_TMPFILE` inode in the target's folder, which
-//! `linkat` then gives its final name when that name is free — one directory operation instead of
+//! `linkat` (by the descriptor, or by its `/proc/self/fd` name where the kernel refuses that) then
+//! gives its final name when that name is free — one directory operation instead of
 //! two (create + rename), and a killed process leaves nothing behind — or the temporary name, to
 //! be renamed over an existing target. Filesystems without `O_TMPFILE` (and any other failure on
 //! that path) fall back to creating the temporary name directly.
@@ -72,10 +73,31 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// [`write_atomic`] for a target whose folder is known to exist (the runner creates every output
 /// folder once, up front: one `mkdir` per folder instead of per file).
 pub fn write_atomic_in_existing_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_in(&mut Folders::default(), path, bytes)
+}
+
+/// The folder a writer last put a file in, held open, so that the next files there are created
+/// and named relative to it (no walk of the folder's path per file). Keep one per worker and run:
+/// a folder renamed while it is held still receives the files (one replaced or removed is opened
+/// again).
+#[derive(Debug, Default)]
+pub struct Folders {
     #[cfg(target_os = "linux")]
-    if unnamed::available() && unnamed::write(path, bytes).is_ok() {
-        return Ok(());
+    last: Option<(PathBuf, std::os::fd::OwnedFd)>,
+}
+
+/// [`write_atomic_in_existing_dir`] through `folders`.
+pub fn write_atomic_in(folders: &mut Folders, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    if unnamed::available() {
+        if unnamed::write(folders, path, bytes).is_ok() {
+            return Ok(());
+        }
+        // Perhaps the held folder is gone: open it afresh next time.
+        folders.last = None;
     }
+    #[cfg(not(target_os = "linux"))]
+    let _ = folders;
     let tmp = temp_path_for(path)?;
     let result = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
     if result.is_err() {
@@ -87,9 +109,13 @@ pub fn write_atomic_in_existing_dir(path: &Path, bytes: &[u8]) -> io::Result<()>
 /// Writes through an unnamed `O_TMPFILE` inode linked into place (Linux; see the module docs).
 #[cfg(target_os = "linux")]
 mod unnamed {
-    use rustix::fs::{linkat, open, AtFlags, Mode, OFlags, CWD};
+    use super::Folders;
+    use rustix::fs::{linkat, open, openat, renameat, unlinkat, AtFlags, Mode, OFlags, CWD};
     use rustix::io::Errno;
+    use std::ffi::OsStr;
+    use std::fs::File;
     use std::io::{self, Write};
+    use std::os::fd::{AsFd, BorrowedFd};
     use std::path::Path;
     use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -103,13 +129,33 @@ mod unnamed {
         !UNSUPPORTED.load(Ordering::Relaxed)
     }
 
+    impl Folders {
+        /// The folder `dir`, opened (`O_PATH`) unless it is the one held.
+        fn open(&mut self, dir: &Path) -> io::Result<BorrowedFd<'_>> {
+            if !matches!(&self.last, Some((held, _)) if held == dir) {
+                let fd = open(
+                    dir,
+                    OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                    Mode::empty(),
+                )?;
+                self.last = Some((dir.to_path_buf(), fd));
+            }
+            match &self.last {
+                Some((_, fd)) => Ok(fd.as_fd()),
+                None => Err(io::Error::other("no folder")),
+            }
+        }
+    }
+
     /// Writes `bytes` to `path` through an unnamed inode. On an error nothing is left behind
     /// and `path` is as it was; the caller then takes the temporary-name route.
-    pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let dir = super::parent_dir(path);
+    pub fn write(folders: &mut Folders, path: &Path, bytes: &[u8]) -> io::Result<()> {
+        let name = path.file_name().ok_or(Errno::INVAL)?;
+        let dir = folders.open(super::parent_dir(path))?;
         // Mode 0666 less the umask, as `File::create` gives.
-        let fd = open(
+        let fd = openat(
             dir,
+            ".",
             OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
             Mode::from_raw_mode(0o666),
         )
@@ -118,28 +164,66 @@ mod unnamed {
                 UNSUPPORTED.store(true, Ordering::Relaxed);
             }
         })?;
-        let mut file = std::fs::File::from(fd);
+        let mut file = File::from(fd);
         file.write_all(bytes)?;
-        // Linking a descriptor by its /proc name needs no privilege (AT_EMPTY_PATH would).
-        let proc_path = format!("/proc/self/fd/{}", std::os::fd::AsRawFd::as_raw_fd(&file));
-        let link = |to: &Path| {
-            linkat(CWD, proc_path.as_str(), CWD, to, AtFlags::SYMLINK_FOLLOW).inspect_err(|e| {
-                // No /proc: descriptors cannot be linked by name.
-                if *e == Errno::NOENT && !Path::new("/proc/self/fd").exists() {
-                    UNSUPPORTED.store(true, Ordering::Relaxed);
-                }
-            })
-        };
-        match link(path) {
+        match link(&file, dir, name) {
             Err(Errno::EXIST) => {
                 let tmp = super::temp_path_for(path)?;
-                link(&tmp)?;
-                std::fs::rename(&tmp, path).inspect_err(|_| {
-                    let _ = std::fs::remove_file(&tmp);
+                let tmp = tmp.file_name().ok_or(Errno::INVAL)?;
+                link(&file, dir, tmp)?;
+                renameat(dir, tmp, dir, name).map_err(|e| {
+                    let _ = unlinkat(dir, tmp, AtFlags::empty());
+                    e.into()
                 })
             }
             other => Ok(other?),
         }
+    }
+
+    /// Cleared once `linkat(fd, "", …, AT_EMPTY_PATH)` was refused where the `/proc` route
+    /// worked (the kernel allows the former only with `CAP_DAC_READ_SEARCH`, or — since Linux
+    /// 6.10 — to the process that opened the file).
+    static EMPTY_PATH: AtomicBool = AtomicBool::new(true);
+
+    /// Gives the unnamed inode `file` the name `name` in the folder `dir`: by the descriptor
+    /// itself when the kernel allows it (no `/proc` path to resolve), else by its `/proc` name.
+    fn link(file: &File, dir: BorrowedFd, name: &OsStr) -> Result<(), Errno> {
+        if EMPTY_PATH.load(Ordering::Relaxed) {
+            match link_by_fd(file, dir, name) {
+                // Refused (or a missing folder, which the `/proc` route reports again).
+                Err(Errno::NOENT | Errno::PERM) => {}
+                other => return other,
+            }
+            link_by_proc(file, dir, name)?;
+            EMPTY_PATH.store(false, Ordering::Relaxed);
+            return Ok(());
+        }
+        link_by_proc(file, dir, name)
+    }
+
+    /// `linkat(fd, "", dir, name, AT_EMPTY_PATH)`.
+    pub(super) fn link_by_fd(file: &File, dir: BorrowedFd, name: &OsStr) -> Result<(), Errno> {
+        linkat(file, "", dir, name, AtFlags::EMPTY_PATH)
+    }
+
+    /// Links a descriptor by its `/proc/self/fd` name, which needs no privilege.
+    pub(super) fn link_by_proc(file: &File, dir: BorrowedFd, name: &OsStr) -> Result<(), Errno> {
+        let mut proc_path = [0u8; 40];
+        let proc_path = proc_fd_path(std::os::fd::AsRawFd::as_raw_fd(file), &mut proc_path);
+        linkat(CWD, proc_path, dir, name, AtFlags::SYMLINK_FOLLOW).inspect_err(|e| {
+            // No /proc: descriptors cannot be linked by name.
+            if *e == Errno::NOENT && !Path::new("/proc/self/fd").exists() {
+                UNSUPPORTED.store(true, Ordering::Relaxed);
+            }
+        })
+    }
+
+    /// `/proc/self/fd/{fd}` written into `buf`, without allocating.
+    fn proc_fd_path(fd: i32, buf: &mut [u8; 40]) -> &str {
+        let mut w = &mut buf[..];
+        let _ = write!(w, "/proc/self/fd/{fd}");
+        let len = 40 - w.len();
+        std::str::from_utf8(&buf[..len]).unwrap_or_default()
     }
 }
 
@@ -249,15 +333,88 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("out.bmp");
-        unnamed::write(&p, b"first").unwrap();
+        let mut folders = Folders::default();
+        unnamed::write(&mut folders, &p, b"first").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"first");
-        unnamed::write(&p, b"second").unwrap();
+        unnamed::write(&mut folders, &p, b"second").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"second");
         let plain = dir.path().join("plain");
         File::create(&plain).unwrap();
         let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode();
         assert_eq!(mode(&p), mode(&plain));
         assert_eq!(listing(dir.path()), ["out.bmp", "plain"]);
+    }
+
+    /// Both ways of naming an unnamed inode: by its descriptor (`AT_EMPTY_PATH`, which the
+    /// kernel may refuse to an unprivileged process) and by its `/proc` name.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn unnamed_inode_links_by_fd_and_by_proc() {
+        use rustix::fs::{open, Mode, OFlags};
+        let dir = tempfile::tempdir().unwrap();
+        let tmpfile = |bytes: &[u8]| {
+            let fd = open(
+                dir.path(),
+                OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+                Mode::from_raw_mode(0o666),
+            )
+            .unwrap();
+            let mut f = File::from(fd);
+            f.write_all(bytes).unwrap();
+            f
+        };
+        let folder = File::open(dir.path()).unwrap();
+        let folder = std::os::fd::AsFd::as_fd(&folder);
+        let name = std::ffi::OsStr::new;
+        let by_proc = dir.path().join("by_proc.bmp");
+        unnamed::link_by_proc(&tmpfile(b"proc"), folder, name("by_proc.bmp")).unwrap();
+        assert_eq!(std::fs::read(&by_proc).unwrap(), b"proc");
+        let by_fd = dir.path().join("by_fd.bmp");
+        match unnamed::link_by_fd(&tmpfile(b"fd"), folder, name("by_fd.bmp")) {
+            Ok(()) => assert_eq!(std::fs::read(&by_fd).unwrap(), b"fd"),
+            Err(e) => assert!(matches!(
+                e,
+                rustix::io::Errno::NOENT | rustix::io::Errno::PERM
+            )),
+        }
+        // An existing name is never replaced by a link.
+        assert_eq!(
+            unnamed::link_by_proc(&tmpfile(b"x"), folder, name("by_proc.bmp")),
+            Err(rustix::io::Errno::EXIST)
+        );
+        assert_eq!(std::fs::read(&by_proc).unwrap(), b"proc");
+        let mut names = listing(dir.path());
+        names.retain(|n| n != "by_fd.bmp");
+        assert_eq!(names, ["by_proc.bmp"]);
+    }
+
+    /// One `Folders` for files in several folders, in any order; a held folder that is removed
+    /// and made again gets the next file all the same (through the temporary name, then the
+    /// new folder is held).
+    #[test]
+    fn folders_follow_the_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir(&a).unwrap();
+        std::fs::create_dir(&b).unwrap();
+        let mut folders = Folders::default();
+        for (k, d) in [&a, &b, &b, &a].into_iter().enumerate() {
+            write_atomic_in(&mut folders, &d.join(format!("{k}.bmp")), &[k as u8]).unwrap();
+        }
+        write_atomic_in(&mut folders, &a.join("0.bmp"), b"again").unwrap();
+        assert_eq!(listing(&a), ["0.bmp", "3.bmp"]);
+        assert_eq!(listing(&b), ["1.bmp", "2.bmp"]);
+        assert_eq!(std::fs::read(a.join("0.bmp")).unwrap(), b"again");
+        assert_eq!(std::fs::read(b.join("2.bmp")).unwrap(), [2]);
+
+        std::fs::remove_dir_all(&a).unwrap();
+        std::fs::create_dir(&a).unwrap();
+        for k in 0..2 {
+            write_atomic_in(&mut folders, &a.join(format!("new{k}.bmp")), b"x").unwrap();
+        }
+        assert_eq!(listing(&a), ["new0.bmp", "new1.bmp"]);
+        // A path that names no file is refused.
+        assert!(write_atomic_in(&mut folders, Path::new(""), b"x").is_err());
     }
 
     #[test]

@@ -5,7 +5,8 @@
 
 use super::atomic::AtomicFile;
 use crate::plan::{Plan, ResultsFormat};
-use std::io::{self, BufWriter, Write};
+use std::fmt::Write as _;
+use std::io::{self, BufWriter, Write as _};
 
 /// One image's outcome.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +35,8 @@ pub struct ResultsSink {
     format: ResultsFormat,
     columns: Vec<String>,
     rows: usize,
+    /// The row being formatted (reused).
+    line: String,
 }
 
 impl ResultsSink {
@@ -54,6 +57,7 @@ impl ResultsSink {
             format: r.format,
             columns,
             rows: 0,
+            line: String::new(),
         };
         match sink.format {
             ResultsFormat::Csv => {
@@ -71,20 +75,26 @@ impl ResultsSink {
         let metric = |v: f64| if row.ok() { Some(v) } else { None };
         match self.format {
             ResultsFormat::Csv => {
-                let mut fields = vec![
-                    row.index.to_string(),
-                    csv_field(&row.input),
-                    status.into(),
-                    csv_field(row.error.as_deref().unwrap_or("")),
-                ];
-                fields.extend(
-                    row.metrics
-                        .iter()
-                        .map(|&v| metric(v).map(repr_f64).unwrap_or_default()),
-                );
-                fields.extend(row.outputs.iter().map(|p| csv_field(p)));
-                fields.push(format!("{:.3}", row.elapsed_ms));
-                writeln!(self.out, "{}", fields.join(","))?;
+                let line = &mut self.line;
+                line.clear();
+                let _ = write!(line, "{},", row.index);
+                push_csv_field(line, &row.input);
+                line.push(',');
+                line.push_str(status);
+                line.push(',');
+                push_csv_field(line, row.error.as_deref().unwrap_or(""));
+                for &v in &row.metrics {
+                    line.push(',');
+                    if let Some(v) = metric(v) {
+                        push_repr_f64(line, v);
+                    }
+                }
+                for p in &row.outputs {
+                    line.push(',');
+                    push_csv_field(line, p);
+                }
+                let _ = writeln!(line, ",{:.3}", row.elapsed_ms);
+                self.out.write_all(line.as_bytes())?;
             }
             ResultsFormat::Json => {
                 let mut obj = String::from(if self.rows == 0 { "\n  {" } else { ",\n  {" });
@@ -138,10 +148,24 @@ impl ResultsSink {
 }
 
 fn csv_field(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_csv_field(&mut out, s);
+    out
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break (quotes doubled).
+fn push_csv_field(out: &mut String, s: &str) {
     if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
+        out.push('"');
+        for (k, part) in s.split('"').enumerate() {
+            if k > 0 {
+                out.push_str("\"\"");
+            }
+            out.push_str(part);
+        }
+        out.push('"');
     } else {
-        s.to_string()
+        out.push_str(s);
     }
 }
 
@@ -152,49 +176,104 @@ fn json_str(s: &str) -> String {
 /// Formats like Python's `repr(float)`: the shortest digits that round-trip, in fixed notation
 /// for exponents -4..16 and scientific (`1.5e-05`) otherwise; `nan`, `inf`, `-inf`.
 pub fn repr_f64(v: f64) -> String {
+    let mut s = String::with_capacity(24);
+    push_repr_f64(&mut s, v);
+    s
+}
+
+/// [`repr_f64`] appended to `out`, without allocating.
+pub fn push_repr_f64(out: &mut String, v: f64) {
+    let _ = write_repr_f64(out, v);
+}
+
+/// [`repr_f64`] in a buffer on the stack.
+#[derive(Clone, Copy)]
+pub struct Repr {
+    buf: [u8; 32],
+    len: usize,
+}
+
+impl Repr {
+    pub fn new(v: f64) -> Repr {
+        let mut r = Repr {
+            buf: [0; 32],
+            len: 0,
+        };
+        let _ = write_repr_f64(&mut r, v);
+        r
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.buf[..self.len]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Write for Repr {
+    /// Appends ASCII (all a repr holds); fails rather than overflow (a repr is at most 24 bytes).
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let end = self.len + s.len();
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(std::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+fn write_repr_f64<W: std::fmt::Write + ?Sized>(out: &mut W, v: f64) -> std::fmt::Result {
     if v.is_nan() {
-        return "nan".into();
+        return out.write_str("nan");
     }
     if v.is_infinite() {
-        return if v > 0.0 { "inf".into() } else { "-inf".into() };
+        return out.write_str(if v > 0.0 { "inf" } else { "-inf" });
     }
-    let sci = format!("{v:e}"); // shortest round-trip digits: "-1.2345e-6"
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let (sign, mantissa) = match mantissa.strip_prefix('-') {
-        Some(m) => ("-", m),
-        None => ("", mantissa),
+    // Shortest round-trip digits, `-1.2345e-6` (at most 24 bytes for an f64).
+    let mut buf = [0u8; 32];
+    let len = {
+        let mut w = &mut buf[..];
+        let _ = io::Write::write_fmt(&mut w, format_args!("{v:e}"));
+        32 - w.len()
     };
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    if (-4..16).contains(&exp) {
-        if exp >= 0 {
-            let e = exp as usize;
-            let (int, frac) = if digits.len() > e + 1 {
-                (digits[..=e].to_string(), digits[e + 1..].to_string())
-            } else {
-                (format!("{digits:0<width$}", width = e + 1), String::new())
-            };
-            let frac = if frac.is_empty() {
-                "0".to_string()
-            } else {
-                frac
-            };
-            format!("{sign}{int}.{frac}")
+    let sci = &buf[..len];
+    let (sign, sci) = match sci.split_first() {
+        Some((b'-', rest)) => ("-", rest),
+        _ => ("", sci),
+    };
+    let e_at = sci.iter().position(|&b| b == b'e').unwrap_or(sci.len());
+    let exp: i32 = std::str::from_utf8(sci.get(e_at + 1..).unwrap_or_default())
+        .ok()
+        .and_then(|e| e.parse().ok())
+        .unwrap_or(0);
+    let mut digits = [0u8; 32];
+    let mut n = 0;
+    for &b in sci[..e_at].iter().filter(|b| b.is_ascii_digit()) {
+        digits[n] = b;
+        n += 1;
+    }
+    let digits = std::str::from_utf8(&digits[..n]).unwrap_or("0");
+    let zeros = |out: &mut W, n: usize| (0..n).try_for_each(|_| out.write_char('0'));
+    out.write_str(sign)?;
+    if (0..16).contains(&exp) {
+        let e = exp as usize;
+        if digits.len() > e + 1 {
+            write!(out, "{}.{}", &digits[..=e], &digits[e + 1..])
         } else {
-            format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+            out.write_str(digits)?;
+            zeros(out, e + 1 - digits.len())?;
+            out.write_str(".0")
         }
+    } else if (-4..0).contains(&exp) {
+        out.write_str("0.")?;
+        zeros(out, (-exp - 1) as usize)?;
+        out.write_str(digits)
     } else {
-        let rest = &digits[1..];
-        let mant = if rest.is_empty() {
-            digits[..1].to_string()
-        } else {
-            format!("{}.{rest}", &digits[..1])
-        };
-        format!(
-            "{sign}{mant}e{}{:02}",
-            if exp < 0 { '-' } else { '+' },
-            exp.abs()
-        )
+        out.write_str(&digits[..1])?;
+        if digits.len() > 1 {
+            write!(out, ".{}", &digits[1..])?;
+        }
+        let sign = if exp < 0 { '-' } else { '+' };
+        write!(out, "e{sign}{:02}", exp.unsigned_abs())
     }
 }
 
@@ -228,10 +307,100 @@ mod tests {
         assert_eq!(repr_f64(f64::NEG_INFINITY), "-inf");
     }
 
+    /// The straightforward implementation `repr_f64` replaced (one allocation per piece).
+    fn repr_f64_reference(v: f64) -> String {
+        if v.is_nan() {
+            return "nan".into();
+        }
+        if v.is_infinite() {
+            return if v > 0.0 { "inf".into() } else { "-inf".into() };
+        }
+        let sci = format!("{v:e}"); // shortest round-trip digits: "-1.2345e-6"
+        let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+        let exp: i32 = exp.parse().unwrap_or(0);
+        let (sign, mantissa) = match mantissa.strip_prefix('-') {
+            Some(m) => ("-", m),
+            None => ("", mantissa),
+        };
+        let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        if (-4..16).contains(&exp) {
+            if exp >= 0 {
+                let e = exp as usize;
+                let (int, frac) = if digits.len() > e + 1 {
+                    (digits[..=e].to_string(), digits[e + 1..].to_string())
+                } else {
+                    (format!("{digits:0<width$}", width = e + 1), String::new())
+                };
+                let frac = if frac.is_empty() {
+                    "0".to_string()
+                } else {
+                    frac
+                };
+                format!("{sign}{int}.{frac}")
+            } else {
+                format!("{sign}0.{}{digits}", "0".repeat((-exp - 1) as usize))
+            }
+        } else {
+            let rest = &digits[1..];
+            let mant = if rest.is_empty() {
+                digits[..1].to_string()
+            } else {
+                format!("{}.{rest}", &digits[..1])
+            };
+            format!(
+                "{sign}{mant}e{}{:02}",
+                if exp < 0 { '-' } else { '+' },
+                exp.abs()
+            )
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn repr_matches_reference(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            proptest::prop_assert_eq!(repr_f64(v), repr_f64_reference(v));
+        }
+
+        #[test]
+        fn repr_matches_reference_near_the_fixed_range(m in 1.0f64..10.0, e in -8i32..20) {
+            let v = m * 10f64.powi(e);
+            proptest::prop_assert_eq!(repr_f64(v), repr_f64_reference(v));
+            proptest::prop_assert_eq!(repr_f64(-v), repr_f64_reference(-v));
+        }
+    }
+
+    #[test]
+    fn repr_on_the_stack() {
+        for v in [
+            0.1,
+            -1.5e-300,
+            5e-324,
+            f64::MAX,
+            f64::MIN,
+            -0.0,
+            f64::NAN,
+            123456789012345.6,
+        ] {
+            assert_eq!(Repr::new(v).as_str(), repr_f64(v));
+        }
+    }
+
+    #[test]
+    fn repr_appends() {
+        let mut s = String::from("x=");
+        push_repr_f64(&mut s, 0.25);
+        push_repr_f64(&mut s, 1e20);
+        assert_eq!(s, "x=0.251e+20");
+    }
+
     #[test]
     fn csv_quotes_when_needed() {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
         assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("\"\""), "\"\"\"\"\"\"");
+        assert_eq!(csv_field("a\nb"), "\"a\nb\"");
+        assert_eq!(csv_field(""), "");
     }
 }
