@@ -13,9 +13,13 @@
 //!
 //! Speed: both passes vectorise *across output samples* — each lane performs exactly the scalar
 //! sequence above for its own sample, so the SIMD clones that [`multiversion`] selects at
-//! runtime (SSE2/AVX2/AVX-512) give bit-identical results. The vertical pass updates a whole
-//! output row from the two source rows `y - k` and `y + k`; the horizontal pass builds the
-//! boundary-extended line once per row and sweeps contiguous slices of it.
+//! runtime (SSE2/AVX2/AVX-512) give bit-identical results. Axis 0 copies column panels of 32
+//! samples (with the boundary rows) into a contiguous buffer and correlates them strip by strip;
+//! the portable axis 1 builds the boundary-extended line once per row and sweeps contiguous
+//! slices of it. On AVX-512 machines a four-row kernel keeps the sliding operands in registers
+//! ([`avx512::four_rows`]), axis 1 (radius 16 and up) goes through the same kernel on bands of
+//! 32 rows transposed in registers ([`horizontal_bands`]), and one-channel images skip the
+//! intermediate image: axis 0 writes straight into those transposed bands ([`gray_bands`]).
 
 use crate::metrics::pairwise_sum;
 use crate::ops::boundary::BoundaryMode;
