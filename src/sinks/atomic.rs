@@ -77,13 +77,14 @@ pub fn write_atomic_in_existing_dir(path: &Path, bytes: &[u8]) -> io::Result<()>
 }
 
 /// The folder a writer last put a file in, held open, so that the next files there are created
-/// and named relative to it (no walk of the folder's path per file). Keep one per worker and run:
-/// a folder renamed while it is held still receives the files (one replaced or removed is opened
-/// again).
+/// and named relative to it (one `stat` of the folder's path per file instead of two walks).
+/// Keep one per worker and run: the held folder is used only while its path still names it (a
+/// folder renamed away, replaced or removed is not written to; the path is opened again).
 #[derive(Debug, Default)]
 pub struct Folders {
+    /// The folder's path, its descriptor, and its `(st_dev, st_ino)`.
     #[cfg(target_os = "linux")]
-    last: Option<(PathBuf, std::os::fd::OwnedFd)>,
+    last: Option<(PathBuf, std::os::fd::OwnedFd, (u64, u64))>,
 }
 
 /// [`write_atomic_in_existing_dir`] through `folders`.
@@ -110,7 +111,9 @@ pub fn write_atomic_in(folders: &mut Folders, path: &Path, bytes: &[u8]) -> io::
 #[cfg(target_os = "linux")]
 mod unnamed {
     use super::Folders;
-    use rustix::fs::{linkat, open, openat, renameat, unlinkat, AtFlags, Mode, OFlags, CWD};
+    use rustix::fs::{
+        fstat, linkat, open, openat, renameat, stat, unlinkat, AtFlags, Mode, OFlags, Stat, CWD,
+    };
     use rustix::io::Errno;
     use std::ffi::OsStr;
     use std::fs::File;
@@ -130,18 +133,23 @@ mod unnamed {
     }
 
     impl Folders {
-        /// The folder `dir`, opened (`O_PATH`) unless it is the one held.
+        /// The folder `dir`, opened (`O_PATH`) unless the one held is still what `dir` names
+        /// (the same device and inode: a folder renamed away and replaced at its path, or a
+        /// symbolic link pointed elsewhere, must not receive the files meant for `dir`).
         fn open(&mut self, dir: &Path) -> io::Result<BorrowedFd<'_>> {
-            if !matches!(&self.last, Some((held, _)) if held == dir) {
+            let id = |st: &Stat| (st.st_dev as u64, st.st_ino as u64);
+            let now = id(&stat(dir)?);
+            if !matches!(&self.last, Some((held, _, held_id)) if held == dir && *held_id == now) {
                 let fd = open(
                     dir,
                     OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
                     Mode::empty(),
                 )?;
-                self.last = Some((dir.to_path_buf(), fd));
+                let opened = id(&fstat(&fd)?);
+                self.last = Some((dir.to_path_buf(), fd, opened));
             }
             match &self.last {
-                Some((_, fd)) => Ok(fd.as_fd()),
+                Some((_, fd, _)) => Ok(fd.as_fd()),
                 None => Err(io::Error::other("no folder")),
             }
         }
@@ -496,5 +504,29 @@ mod tests {
             assert!(f.temp_path().exists());
         }
         assert!(listing(dir.path()).is_empty());
+    }
+}
+
+#[cfg(test)]
+mod replaced_folder {
+    use super::*;
+
+    /// The output folder is replaced by a rename (the old one moved aside, a new one made at
+    /// its path) while a worker holds it: the next file lands at its path, not in the old one.
+    #[test]
+    fn file_lands_at_its_path_after_the_folder_is_renamed_away() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, old) = (dir.path().join("a"), dir.path().join("a.old"));
+        std::fs::create_dir(&a).unwrap();
+        let mut folders = Folders::default();
+        write_atomic_in(&mut folders, &a.join("0.bmp"), b"0").unwrap();
+        std::fs::rename(&a, &old).unwrap();
+        std::fs::create_dir(&a).unwrap();
+        write_atomic_in(&mut folders, &a.join("1.bmp"), b"1").unwrap();
+        assert_eq!(std::fs::read(a.join("1.bmp")).unwrap(), b"1");
+        assert!(!old.join("1.bmp").exists());
+        // And a removed folder is an error, not a write into the held (deleted) one.
+        std::fs::remove_dir_all(&a).unwrap();
+        assert!(write_atomic_in(&mut folders, &a.join("2.bmp"), b"2").is_err());
     }
 }
