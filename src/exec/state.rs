@@ -196,6 +196,9 @@ pub struct State {
     log: Option<io::BufWriter<File>>,
     /// Lines in the log: read at load plus appended.
     lines: usize,
+    /// The line being appended, serialised in full before it reaches the log (so that a
+    /// serialisation error never leaves half a line there).
+    line: Vec<u8>,
 }
 
 impl State {
@@ -217,6 +220,7 @@ impl State {
             entries,
             log: None,
             lines,
+            line: Vec::new(),
         }
     }
 
@@ -231,6 +235,7 @@ impl State {
             entries: HashMap::new(),
             log: None,
             lines,
+            line: Vec::new(),
         }
     }
 
@@ -247,8 +252,8 @@ impl State {
         })
     }
 
-    /// Appends an entry as one JSON line, straight into the log's buffer (buffered until
-    /// [`State::flush`]).
+    /// Appends an entry as one JSON line to the log's buffer (buffered until [`State::flush`]);
+    /// the line is serialised whole first, into a reused buffer.
     pub fn append(&mut self, e: &impl Serialize) -> io::Result<()> {
         if self.log.is_none() {
             if let Some(dir) = self.path.parent() {
@@ -263,8 +268,10 @@ impl State {
             );
         }
         if let Some(f) = self.log.as_mut() {
-            serde_json::to_writer(&mut *f, e).map_err(io::Error::other)?;
-            f.write_all(b"\n")?;
+            self.line.clear();
+            serde_json::to_writer(&mut self.line, e).map_err(io::Error::other)?;
+            self.line.push(b'\n');
+            f.write_all(&self.line)?;
         }
         self.lines += 1;
         Ok(())

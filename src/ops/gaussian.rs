@@ -218,7 +218,8 @@ impl Gaussian {
         if c == 1 && self.sigma.iter().all(|&s| s > SIGMA_EPS) && scratch.avx512 {
             let r0 = radius(self.sigma[0], self.truncate);
             let r1 = radius(self.sigma[1], self.truncate);
-            if w >= NARROW && r0 <= 4 * h + 64 && (BANDS_MIN_RADIUS..=4 * w + 64).contains(&r1) {
+            // The bands hold `h * (w + 2 r1)` samples: r1 <= w keeps them within 3 images.
+            if w >= NARROW && r0 <= 4 * h + 64 && (BANDS_MIN_RADIUS..=w).contains(&r1) {
                 self.gray_in_bands(img, scratch);
                 return;
             }
@@ -948,7 +949,7 @@ fn horizontal_bands(
 ///
 /// Every sample gets the operations of [`vertical_pass`] then [`horizontal_pass`] on the same
 /// operands, so the result is bit-identical to the two separate passes. Callers keep
-/// `r0 <= 4h + 64` and `r1 <= 4w + 64`.
+/// `r0 <= 4h + 64` and `r1 <= w` (the bands take `h * (w + 2 r1)` samples).
 #[cfg(target_arch = "x86_64")]
 #[multiversion::multiversion(targets = "simd")]
 fn gray_bands(
@@ -1443,6 +1444,7 @@ mod tests {
                 (100, 130, 1, [5.0, 5.0]),
                 (64, 64, 1, [10.0, 10.0]),
                 (33, 97, 1, [30.0, 4.0]),
+                (40, 64, 1, [2.0, 16.0]),
                 (5, 100, 1, [30.0, 10.0]),
                 (31, 64, 1, [0.5, 4.0]),
             ] {

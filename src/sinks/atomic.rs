@@ -137,7 +137,7 @@ mod unnamed {
         /// (the same device and inode: a folder renamed away and replaced at its path, or a
         /// symbolic link pointed elsewhere, must not receive the files meant for `dir`).
         fn open(&mut self, dir: &Path) -> io::Result<BorrowedFd<'_>> {
-            let id = |st: &Stat| (st.st_dev as u64, st.st_ino as u64);
+            let id = |st: &Stat| (st.st_dev, st.st_ino);
             let now = id(&stat(dir)?);
             if !matches!(&self.last, Some((held, _, held_id)) if held == dir && *held_id == now) {
                 let fd = open(
