@@ -7,6 +7,7 @@
 //! `source`, `ops` and `metrics` hold the pure pixel code the plan calls.
 
 pub mod config;
+mod cpu;
 pub mod diag;
 pub mod exec;
 pub mod image;

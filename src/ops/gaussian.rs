@@ -118,7 +118,7 @@ impl GaussianScratch {
             cval_row: Vec::new(),
             panel: Vec::new(),
             out_panel: Vec::new(),
-            avx512: avx512::available(),
+            avx512: crate::cpu::has_avx512_fma(),
             ext_index: Vec::new(),
             half: Default::default(),
             transposed: Default::default(),
@@ -575,22 +575,14 @@ fn panel_strips<'o>(
     }
 }
 
-/// The panel strips with AVX-512 intrinsics: the portable [`strip2`] reloads operands it could
+/// The AVX-512 kernels. The panel strips: the portable [`strip2`] reloads operands it could
 /// keep in registers (14 loads per tap for 8 accumulators); this keeps them (4 loads per tap),
 /// and it spreads the additions over the adder and the FMA units. Same operations per sample,
-/// so bit-identical.
-#[cfg(not(target_arch = "x86_64"))]
-mod avx512 {
-    /// Never on other architectures.
-    pub fn available() -> bool {
-        false
-    }
-}
-
-/// See the other `avx512` module.
+/// so bit-identical. And the 8 × 8 register-tile transposes of the band passes.
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::STRIP;
+    use crate::cpu::has_avx512_fma as available;
     use std::arch::x86_64::{
         __m512d, _mm512_add_pd, _mm512_fmadd_pd, _mm512_loadu_pd, _mm512_mul_pd, _mm512_set1_pd,
         _mm512_shuffle_f64x2, _mm512_storeu_pd, _mm512_unpackhi_pd, _mm512_unpacklo_pd,
@@ -675,11 +667,6 @@ mod avx512 {
                 }
             }
         }
-    }
-
-    /// Whether this CPU runs [`four_rows`] (AVX-512F and FMA).
-    pub fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
     }
 
     /// Four vertically adjacent output strips of 16 samples — half `h` of the [`STRIP`]-wide
@@ -1083,6 +1070,14 @@ mod tests {
     }
 
     /// `np.random.RandomState(seed).normal(0.5, 0.25, size=(h, w) or (h, w, c))`.
+    /// A scratch that never takes the AVX-512 kernels (libm `exp` kernels, as the direct
+    /// references use).
+    fn portable_scratch() -> GaussianScratch {
+        let mut s = GaussianScratch::with_exp(f64::exp);
+        s.avx512 = false;
+        s
+    }
+
     fn input(seed: u32, h: usize, w: usize, c: usize) -> Image {
         let mut rs = RandomState::new(seed);
         let data = (0..h * w * c).map(|_| rs.normal(0.5, 0.25)).collect();
@@ -1412,9 +1407,7 @@ mod tests {
             cur
         }
         // With the AVX-512 kernels where the CPU has them, and the portable code everywhere.
-        let mut portable = GaussianScratch::with_exp(f64::exp);
-        portable.avx512 = false;
-        let mut scratches = [GaussianScratch::with_exp(f64::exp), portable];
+        let mut scratches = [GaussianScratch::with_exp(f64::exp), portable_scratch()];
         let mut out = Image::zeros(1, 1, 1);
         for mode in BoundaryMode::ALL {
             for (h, w, c, sigma) in [
@@ -1610,11 +1603,6 @@ mod tests {
         let var = crate::metrics::MetricKind::Variance.compute(&out.data);
         assert_eq!(var.to_bits(), 2.2798787358306425e-06_f64.to_bits());
     }
-}
-
-#[cfg(test)]
-mod random_paths {
-    use super::*;
 
     struct Lcg(u64);
     impl Lcg {
@@ -1643,8 +1631,7 @@ mod random_paths {
     fn avx512_matches_portable_random() {
         let mut rng = Lcg(12345);
         let mut fast = GaussianScratch::with_exp(f64::exp);
-        let mut portable = GaussianScratch::with_exp(f64::exp);
-        portable.avx512 = false;
+        let mut portable = portable_scratch();
         let (mut a, mut b) = (Image::zeros(1, 1, 1), Image::zeros(1, 1, 1));
         let iters: usize = std::env::var("PROBE_ITERS")
             .ok()

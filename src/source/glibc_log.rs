@@ -74,7 +74,7 @@ fn vector_ok() -> bool {
     static OK: OnceLock<bool> = OnceLock::new();
     *OK.get_or_init(|| {
         #[cfg(target_arch = "x86_64")]
-        if avx512::available() {
+        if crate::cpu::has_avx512_fma() {
             let inputs = self_test_inputs();
             let mut got = inputs.clone();
             // SAFETY: the CPU has AVX-512F and FMA (checked just above).
@@ -144,11 +144,6 @@ mod avx512 {
     use super::table::{INVC, LOGC};
     use super::{A, LN2HI, LN2LO, LO, NEAR_ONE, OFF};
     use std::arch::x86_64::*;
-
-    /// Whether this CPU has AVX-512F and FMA.
-    pub fn available() -> bool {
-        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
-    }
 
     /// See [`super::ln_in_place`].
     ///
@@ -300,6 +295,6 @@ mod tests {
     #[test]
     fn vector_path_is_taken_where_available() {
         #[cfg(target_arch = "x86_64")]
-        assert_eq!(vector_ok(), avx512::available());
+        assert_eq!(vector_ok(), crate::cpu::has_avx512_fma());
     }
 }

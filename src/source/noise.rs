@@ -410,11 +410,7 @@ mod avx512 {
     const CAP: usize = ROUND * CANDIDATES + 8;
 
     /// Whether this CPU can run [`fill`].
-    pub(super) fn available() -> bool {
-        is_x86_feature_detected!("avx512f")
-            && is_x86_feature_detected!("avx512dq")
-            && is_x86_feature_detected!("popcnt")
-    }
+    pub(super) use crate::cpu::has_avx512_dq as available;
 
     /// [`super::numpy_fill`] on AVX-512. Panics if [`available`] is false.
     pub(super) fn fill(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
