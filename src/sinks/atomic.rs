@@ -56,10 +56,7 @@ pub(crate) fn parent_dir(path: &Path) -> &Path {
 
 /// Creates the parent directory of `path` (and its ancestors) if it is missing.
 fn create_parent(path: &Path) -> io::Result<()> {
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
-        _ => Ok(()),
-    }
+    std::fs::create_dir_all(parent_dir(path))
 }
 
 /// Writes `bytes` to `path` atomically: parent directories are created, the bytes go to a hidden
@@ -67,12 +64,6 @@ fn create_parent(path: &Path) -> io::Result<()> {
 /// temporary file is removed and `path` is left as it was. No fsync (see the module docs).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     create_parent(path)?;
-    write_atomic_in_existing_dir(path, bytes)
-}
-
-/// [`write_atomic`] for a target whose folder is known to exist (the runner creates every output
-/// folder once, up front: one `mkdir` per folder instead of per file).
-pub fn write_atomic_in_existing_dir(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_in(&mut Folders::default(), path, bytes)
 }
 
@@ -87,7 +78,8 @@ pub struct Folders {
     last: Option<(PathBuf, std::os::fd::OwnedFd, (u64, u64))>,
 }
 
-/// [`write_atomic_in_existing_dir`] through `folders`.
+/// [`write_atomic`] for a target whose folder is known to exist (the runner creates every output
+/// folder once, up front: one `mkdir` per folder instead of per file), through `folders`.
 pub fn write_atomic_in(folders: &mut Folders, path: &Path, bytes: &[u8]) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     if unnamed::available() {
@@ -505,11 +497,6 @@ mod tests {
         }
         assert!(listing(dir.path()).is_empty());
     }
-}
-
-#[cfg(test)]
-mod replaced_folder {
-    use super::*;
 
     /// The output folder is replaced by a rename (the old one moved aside, a new one made at
     /// its path) while a worker holds it: the next file lands at its path, not in the old one.
