@@ -148,10 +148,7 @@ pub fn run_image(
                 outputs: job
                     .outputs
                     .iter()
-                    .map(|p| match p.to_str() {
-                        Some(s) => s.to_owned(),
-                        None => p.display().to_string(),
-                    })
+                    .map(|p| p.to_string_lossy().into_owned())
                     .collect(),
                 elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
             },
