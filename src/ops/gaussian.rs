@@ -91,6 +91,8 @@ pub struct GaussianScratch {
     panel: Vec<f64>,
     /// The axis-1 results of one band of lines, transposed (see [`horizontal_bands`]).
     out_panel: Vec<f64>,
+    /// The transposed bands of [`gray_bands`].
+    bands: Vec<f64>,
     /// Whether the AVX-512 kernels run (detected at construction; tests turn it off to cover
     /// the portable code).
     avx512: bool,
@@ -118,6 +120,7 @@ impl GaussianScratch {
             cval_row: Vec::new(),
             panel: Vec::new(),
             out_panel: Vec::new(),
+            bands: Vec::new(),
             avx512: crate::cpu::has_avx512_fma(),
             ext_index: Vec::new(),
             half: Default::default(),
@@ -218,8 +221,9 @@ impl Gaussian {
         if c == 1 && self.sigma.iter().all(|&s| s > SIGMA_EPS) && scratch.avx512 {
             let r0 = radius(self.sigma[0], self.truncate);
             let r1 = radius(self.sigma[1], self.truncate);
-            // The bands hold `h * (w + 2 r1)` samples: r1 <= w keeps them within 3 images.
-            if w >= NARROW && r0 <= 4 * h + 64 && (BANDS_MIN_RADIUS..=w).contains(&r1) {
+            // Past these radii the panels would be mostly boundary copies (as in
+            // `vertical_pass` and `axis1`).
+            if w >= NARROW && r0 <= 4 * h + 64 && (BANDS_MIN_RADIUS..=4 * w + 64).contains(&r1) {
                 self.gray_in_bands(img, scratch);
                 return;
             }
@@ -240,8 +244,8 @@ impl Gaussian {
         scratch.tmp = other;
     }
 
-    /// Both passes of a one-channel image through [`gray_bands`], with `scratch.tmp` holding the
-    /// bands.
+    /// Both passes of a one-channel image through [`gray_bands`], into `scratch.tmp`, which is
+    /// then swapped with `img.data`.
     #[cfg(target_arch = "x86_64")]
     fn gray_in_bands(&self, img: &mut Image, scratch: &mut GaussianScratch) {
         let (h, w) = (img.height, img.width);
@@ -250,14 +254,23 @@ impl Gaussian {
         self.set_cval_row(w, scratch);
         let r1 = cached(&scratch.half[1]).len() - 1;
         self.set_ext_index(w, r1, scratch);
+        // Every sample is overwritten, so the reused buffer is not cleared first.
+        set_len(&mut scratch.tmp, img.data.len());
         gray_bands(
-            &mut img.data,
+            &img.data,
+            &mut scratch.tmp,
             (h, w),
             [cached(&scratch.half[0]), cached(&scratch.half[1])],
             (self.mode, self.cval, &scratch.cval_row),
             &scratch.ext_index,
-            [&mut scratch.tmp, &mut scratch.panel, &mut scratch.out_panel],
+            [
+                &mut scratch.bands,
+                &mut scratch.panel,
+                &mut scratch.out_panel,
+            ],
+            |_, _| {},
         );
+        std::mem::swap(&mut img.data, &mut scratch.tmp);
     }
 
     /// `scratch.cval_row`: `row_len` samples of `cval` in constant mode, empty otherwise.
@@ -553,13 +566,8 @@ fn panel_strips<'o>(
     if avx512 {
         // Four output rows at a time (see `avx512::four_rows`).
         while outs.len() >= 4 {
-            let mut group: [&mut [f64; STRIP]; 4] = std::array::from_fn(|_| outs.next().unwrap());
-            for h in 0..2 {
-                let acc = avx512::four_rows(&p[c - r..c + r + 4], h, half);
-                for (g, a) in group.iter_mut().zip(&acc) {
-                    g[h * 16..(h + 1) * 16].copy_from_slice(a);
-                }
-            }
+            let group: [&mut [f64; STRIP]; 4] = std::array::from_fn(|_| outs.next().unwrap());
+            avx512::four_rows(&p[c - r..c + r + 4], half, group);
             c += 4;
         }
     }
@@ -669,13 +677,13 @@ mod avx512 {
         }
     }
 
-    /// Four vertically adjacent output strips of 16 samples — half `h` of the [`STRIP`]-wide
-    /// panel strips — from the `2r + 4` source strips `p` (`p[r + i]` is output `i`'s centre),
-    /// each sample with exactly the operation sequence of [`super::strip`]:
-    /// `acc = c * w0`, then `acc = acc + ((left + right) * w[k])` for `k = r ..= 1`.
+    /// Four vertically adjacent output strips `out` from the `2r + 4` source strips `p`
+    /// (`p[r + i]` is `out[i]`'s centre), each sample with exactly the operation sequence of
+    /// [`super::strip`]: `acc = c * w0`, then `acc = acc + ((left + right) * w[k])` for
+    /// `k = r ..= 1`. The strips are done in two halves of 16 samples.
     ///
     /// The operands slide: output `i`'s left operand at tap `k - 1` is output `i + 1`'s at tap
-    /// `k`, and likewise to the right, so each tap loads one new strip per side for all four
+    /// `k`, and likewise to the right, so each tap loads one new strip half per side for all four
     /// outputs and keeps the rest in registers (24 of the 32 vector registers).
     ///
     /// Each tap takes 16 additions and 8 multiplications per 64 samples; on one adder port pair
@@ -683,62 +691,67 @@ mod avx512 {
     /// as `fma(left, 1.0, right)`, which is exactly `left + right` rounded once (the product is
     /// exact), on the multiply/FMA ports: 12 + 12 instead of 16 + 8, about 8 % faster for the
     /// axis-0 pass on this machine.
-    pub fn four_rows(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
-        assert!(h < 2 && !w.is_empty() && p.len() >= 2 * (w.len() - 1) + 4);
+    ///
+    /// The results are stored straight into `out`, so that the call costs the same whether or
+    /// not LLVM inlines it (it returned them by value before, which cost 5–8 % when not inlined).
+    pub fn four_rows(p: &[[f64; STRIP]], w: &[f64], out: [&mut [f64; STRIP]; 4]) {
+        assert!(!w.is_empty() && p.len() >= 2 * (w.len() - 1) + 4);
         assert!(available());
         // SAFETY: AVX-512F and FMA are present (checked above).
-        unsafe { four_rows_avx512(p, h, w) }
+        unsafe { four_rows_avx512(p, w, out) }
     }
 
     #[target_feature(enable = "avx512f,fma")]
-    fn four_rows_avx512(p: &[[f64; STRIP]], h: usize, w: &[f64]) -> [[f64; 16]; 4] {
+    fn four_rows_avx512(p: &[[f64; STRIP]], w: &[f64], mut out: [&mut [f64; STRIP]; 4]) {
         let r = w.len() - 1;
-        // Two vectors of 8 samples: half `h` of strip `j`.
-        let load = |j: usize| -> [__m512d; 2] {
-            let half = &p[j][h * 16..h * 16 + 16];
-            // SAFETY: each load reads 8 f64 inside `half`, which has 16.
-            unsafe {
-                [
-                    _mm512_loadu_pd(half.as_ptr()),
-                    _mm512_loadu_pd(half.as_ptr().add(8)),
-                ]
-            }
-        };
         let w0 = _mm512_set1_pd(w[0]);
         // Opaque, or LLVM folds `fma(x, 1.0, y)` back into `x + y`.
         let one = std::hint::black_box(_mm512_set1_pd(1.0));
-        let mut acc: [[__m512d; 2]; 4] = std::array::from_fn(|i| {
-            let c = load(r + i);
-            [_mm512_mul_pd(c[0], w0), _mm512_mul_pd(c[1], w0)]
-        });
-        // left[i] = strip r + i - k, right[i] = strip r + i + k; k starts at r.
-        let mut left: [[__m512d; 2]; 4] = std::array::from_fn(load);
-        let mut right: [[__m512d; 2]; 4] = std::array::from_fn(|i| load(2 * r + i));
-        for k in (1..=r).rev() {
-            let wk = _mm512_set1_pd(w[k]);
-            for i in 0..4 {
-                for q in 0..2 {
-                    let pair = if q == 1 {
-                        _mm512_fmadd_pd(left[i][q], one, right[i][q])
-                    } else {
-                        _mm512_add_pd(left[i][q], right[i][q])
-                    };
-                    acc[i][q] = _mm512_add_pd(acc[i][q], _mm512_mul_pd(pair, wk));
+        for h in 0..2 {
+            // Two vectors of 8 samples: half `h` of strip `j`.
+            let load = |j: usize| -> [__m512d; 2] {
+                let half = &p[j][h * 16..h * 16 + 16];
+                // SAFETY: each load reads 8 f64 inside `half`, which has 16.
+                unsafe {
+                    [
+                        _mm512_loadu_pd(half.as_ptr()),
+                        _mm512_loadu_pd(half.as_ptr().add(8)),
+                    ]
+                }
+            };
+            let mut acc: [[__m512d; 2]; 4] = std::array::from_fn(|i| {
+                let c = load(r + i);
+                [_mm512_mul_pd(c[0], w0), _mm512_mul_pd(c[1], w0)]
+            });
+            // left[i] = strip r + i - k, right[i] = strip r + i + k; k starts at r.
+            let mut left: [[__m512d; 2]; 4] = std::array::from_fn(load);
+            let mut right: [[__m512d; 2]; 4] = std::array::from_fn(|i| load(2 * r + i));
+            for k in (1..=r).rev() {
+                let wk = _mm512_set1_pd(w[k]);
+                for i in 0..4 {
+                    for q in 0..2 {
+                        let pair = if q == 1 {
+                            _mm512_fmadd_pd(left[i][q], one, right[i][q])
+                        } else {
+                            _mm512_add_pd(left[i][q], right[i][q])
+                        };
+                        acc[i][q] = _mm512_add_pd(acc[i][q], _mm512_mul_pd(pair, wk));
+                    }
+                }
+                if k > 1 {
+                    left = [left[1], left[2], left[3], load(r + 4 - k)];
+                    right = [load(r + k - 1), right[0], right[1], right[2]];
                 }
             }
-            if k > 1 {
-                left = [left[1], left[2], left[3], load(r + 4 - k)];
-                right = [load(r + k - 1), right[0], right[1], right[2]];
+            for (o, a) in out.iter_mut().zip(&acc) {
+                let half = &mut o[h * 16..h * 16 + 16];
+                // SAFETY: each store writes 8 f64 inside `half`, which has 16.
+                unsafe {
+                    _mm512_storeu_pd(half.as_mut_ptr(), a[0]);
+                    _mm512_storeu_pd(half.as_mut_ptr().add(8), a[1]);
+                }
             }
         }
-        acc.map(|a| {
-            // SAFETY: `__m512d` and `[f64; 8]` have the same size and every bit pattern is valid.
-            let halves: [[f64; 8]; 2] = unsafe { std::mem::transmute(a) };
-            let mut out = [0.0; 16];
-            out[..8].copy_from_slice(&halves[0]);
-            out[8..].copy_from_slice(&halves[1]);
-            out
-        })
     }
 }
 
@@ -926,70 +939,89 @@ fn horizontal_bands(
     }
 }
 
-/// Both passes over a one-channel `h × w` image `data` (in place), on AVX-512 machines,
-/// without the intermediate image: the axis-0 pass writes its results straight into the
-/// transposed bands that the axis-1 pass of [`horizontal_bands`] works on. Band `b` holds
-/// `w + 2r1` strips; strip `r1 + x`, lane `i` is the axis-0 result at row `32b + i`, column `x`
-/// (each axis-0 panel is computed 32 rows at a time into a tile, which is transposed into the
-/// bands: contiguous writes instead of one row segment per image row). The axis-1 pass then
-/// fills each band's `2r1` edge strips, correlates it, and transposes it back into `data`.
+/// The size of the bands of one group of [`gray_bands`] (as many bands of [`STRIP`] rows as fit,
+/// at least one): they stay in the L2 cache between the two passes. Larger groups copy fewer
+/// boundary rows into the axis-0 panels (`2 r0` per group).
+const GROUP_BYTES: usize = 512 << 10;
+
+/// Both passes over a one-channel `h × w` image `src` into `dst`, on AVX-512 machines, a group
+/// of bands at a time (see [`GROUP_BYTES`]) and without an intermediate image: for each group,
+/// the axis-0 pass (column panels of the group's rows extended by `r0` above and below, copied
+/// into `panel`) writes its results straight into the group's transposed bands, where band `b`
+/// holds `w + 2r1` strips and strip `r1 + x`, lane `i` is the axis-0 result at row `32b + i`,
+/// column `x` (each panel is computed 32 rows at a time into a tile, transposed into the
+/// band). The axis-1 pass of [`horizontal_bands`] then fills each band's `2r1` edge strips,
+/// correlates it, and transposes it back into `dst`. So the working set of a group stays in
+/// cache, and the image is read once and written once.
+///
+/// After each group, `rows_done(dst, n)` is called with the `n` output rows finished so far
+/// (for sums taken while they are in cache).
 ///
 /// Every sample gets the operations of [`vertical_pass`] then [`horizontal_pass`] on the same
 /// operands, so the result is bit-identical to the two separate passes. Callers keep
-/// `r0 <= 4h + 64` and `r1 <= w` (the bands take `h * (w + 2 r1)` samples).
+/// `r0 <= 4h + 64` and `r1 <= 4w + 64`.
 #[cfg(target_arch = "x86_64")]
+#[allow(clippy::too_many_arguments)]
 #[multiversion::multiversion(targets = "simd")]
 fn gray_bands(
-    data: &mut [f64],
+    src: &[f64],
+    dst: &mut [f64],
     (h, w): (usize, usize),
     [half0, half1]: [&[f64]; 2],
     (mode, cval, cval_row): (BoundaryMode, f64, &[f64]),
     ext_index: &[usize],
     [bands, panel, out_panel]: [&mut Vec<f64>; 3],
+    mut rows_done: impl FnMut(&[f64], usize),
 ) {
-    if h == 0 || w == 0 || half0.is_empty() || half1.is_empty() || data.len() < h * w {
+    if h == 0 || w == 0 || half0.is_empty() || half1.is_empty() || src.len() < h * w {
         return;
     }
+    let dst = &mut dst[..h * w];
     let (r0, r1) = (half0.len() - 1, half1.len() - 1);
     let span = w + 2 * r1;
-    let nb = h.div_ceil(STRIP);
-    let t = aligned_strips(bands, nb * span);
-    {
-        let src: &[f64] = data;
-        let row = |p: isize| match mode.map_index(p, h) {
-            Some(i) => &src[i * w..(i + 1) * w],
-            None => cval_row,
-        };
-        // The source row of every extended row position `p = -r0 ..= h - 1 + r0`.
-        let rows: Vec<&[f64]> = (0..h + 2 * r0)
-            .map(|p| row(p as isize - r0 as isize))
-            .collect();
-        let mut tile = [[0.0f64; STRIP]; STRIP];
+    let row = |p: isize| match mode.map_index(p, h) {
+        Some(i) => &src[i * w..(i + 1) * w],
+        None => cval_row,
+    };
+    // The source row of every extended row position `p = -r0 ..= h - 1 + r0`.
+    let rows: Vec<&[f64]> = (0..h + 2 * r0)
+        .map(|p| row(p as isize - r0 as isize))
+        .collect();
+    let band_bytes = span * std::mem::size_of::<[f64; STRIP]>();
+    let group_bands = (GROUP_BYTES / band_bytes).clamp(1, h.div_ceil(STRIP));
+    let t = aligned_strips(bands, group_bands * span);
+    let op = aligned_strips(out_panel, w);
+    let mut tile = [[0.0f64; STRIP]; STRIP];
+    for y0 in (0..h).step_by(group_bands * STRIP) {
+        let gh = (group_bands * STRIP).min(h - y0);
+        let nb = gh.div_ceil(STRIP);
+        // Extended rows y0 - r0 ..= y0 + gh - 1 + r0.
+        let rows = &rows[y0..y0 + gh + 2 * r0];
         for x0 in (0..w).step_by(STRIP) {
             let pw = STRIP.min(w - x0);
             if pw == STRIP {
                 let p = aligned_strips(panel, rows.len());
-                for (d, src_row) in p.iter_mut().zip(&rows) {
+                for (d, src_row) in p.iter_mut().zip(rows) {
                     *d = src_row[x0..x0 + STRIP].try_into().unwrap();
                 }
                 for b in 0..nb {
                     // Rows past `h` in the last band keep stale values: their lanes are
                     // computed along axis 1 and never written back.
-                    let n = STRIP.min(h - b * STRIP);
+                    let n = STRIP.min(gh - b * STRIP);
                     panel_strips(&p[b * STRIP..], half0, tile[..n].iter_mut(), true);
-                    let dst = &mut t[b * span + r1 + x0..][..STRIP];
+                    let to = &mut t[b * span + r1 + x0..][..STRIP];
                     let tile = tile.as_flattened();
-                    avx512::transpose(tile, STRIP, dst.as_flattened_mut(), STRIP, (STRIP, STRIP));
+                    avx512::transpose(tile, STRIP, to.as_flattened_mut(), STRIP, (STRIP, STRIP));
                 }
             } else {
                 // The last `pw < 32` columns, one output row at a time.
                 set_len(panel, rows.len() * pw);
-                for (d, src_row) in panel.chunks_exact_mut(pw).zip(&rows) {
+                for (d, src_row) in panel.chunks_exact_mut(pw).zip(rows) {
                     d.copy_from_slice(&src_row[x0..x0 + pw]);
                 }
                 let at = |j: usize| &panel[j * pw..(j + 1) * pw];
                 let out = &mut tile[0][..pw];
-                for y in 0..h {
+                for y in 0..gh {
                     correlate_slices(
                         out,
                         at(y + r0),
@@ -1004,28 +1036,28 @@ fn gray_bands(
                 }
             }
         }
-    }
-    let op = aligned_strips(out_panel, w);
-    for b in 0..nb {
-        let n = STRIP.min(h - b * STRIP);
-        let p = &mut t[b * span..(b + 1) * span];
-        for xe in (0..r1).chain(r1 + w..span) {
-            p[xe] = match ext_index[xe] {
-                i if i < w => p[r1 + i],
-                _ => [cval; STRIP],
-            };
-        }
-        panel_strips(p, half1, op.iter_mut(), true);
-        let dst = &mut data[b * STRIP * w..][..n * w];
-        if n == STRIP {
-            transpose_out(op, w, dst);
-        } else {
-            for (i, row) in dst.chunks_exact_mut(w).enumerate() {
-                for (v, s) in row.iter_mut().zip(op.iter()) {
-                    *v = s[i];
+        for b in 0..nb {
+            let n = STRIP.min(gh - b * STRIP);
+            let p = &mut t[b * span..(b + 1) * span];
+            for xe in (0..r1).chain(r1 + w..span) {
+                p[xe] = match ext_index[xe] {
+                    i if i < w => p[r1 + i],
+                    _ => [cval; STRIP],
+                };
+            }
+            panel_strips(p, half1, op.iter_mut(), true);
+            let out = &mut dst[(y0 + b * STRIP) * w..][..n * w];
+            if n == STRIP {
+                transpose_out(op, w, out);
+            } else {
+                for (i, row) in out.chunks_exact_mut(w).enumerate() {
+                    for (v, s) in row.iter_mut().zip(op.iter()) {
+                        *v = s[i];
+                    }
                 }
             }
         }
+        rows_done(dst, y0 + gh);
     }
 }
 
@@ -1440,6 +1472,11 @@ mod tests {
                 (40, 64, 1, [2.0, 16.0]),
                 (5, 100, 1, [30.0, 10.0]),
                 (31, 64, 1, [0.5, 4.0]),
+                // ... r1 past w (the bands are per group, not per image), up to 4w + 64, and a
+                // last band of one row.
+                (40, 64, 1, [3.0, 40.0]),
+                (20, 64, 1, [2.0, 80.0]),
+                (65, 80, 1, [4.0, 30.0]),
             ] {
                 let img = input(7, h, w, c);
                 let g = Gaussian {
