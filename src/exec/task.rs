@@ -8,7 +8,8 @@ use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into;
 use crate::sinks::results::Row;
-use crate::source::{decode::decode_bytes, noise::noise_into};
+use crate::source::decode::decode_bytes;
+use crate::source::noise::{noise_into, noise_into_summed};
 use crate::Image;
 use std::collections::HashMap;
 use std::path::Path;
@@ -158,17 +159,29 @@ pub fn run_image(
     }
 }
 
-/// Loads (or generates) the job's input into `img`.
-fn load(plan: &Plan, job: &Job, input: Option<&[u8]>, img: &mut Image) -> Result<(), String> {
+/// Loads (or generates) the job's input into `img`; with `sum`, returns `np.sum` of it if it
+/// was taken while generating (see [`Op::apply_in_place_summed`](crate::ops::Op)).
+fn load(
+    plan: &Plan,
+    job: &Job,
+    input: Option<&[u8]>,
+    img: &mut Image,
+    sum: bool,
+) -> Result<Option<f64>, String> {
     match (&plan.source, &job.file, input) {
         (SourcePlan::Noise { spec, .. }, _, _) => {
-            noise_into(spec, job.index, &mut img.data);
+            let sum = if sum {
+                Some(noise_into_summed(spec, job.index, &mut img.data))
+            } else {
+                noise_into(spec, job.index, &mut img.data);
+                None
+            };
             (img.height, img.width, img.channels) = (spec.height, spec.width, 1);
-            Ok(())
+            Ok(sum)
         }
         (SourcePlan::Files { decode, .. }, Some(path), Some(bytes)) => {
             *img = decode_bytes(bytes, decode).map_err(|e| format!("{}: {e}", path.display()))?;
-            Ok(())
+            Ok(None)
         }
         (SourcePlan::Files { .. }, _, _) => Err("no input file".into()),
     }
@@ -192,14 +205,21 @@ fn process(
     files.resize_with(plan.writers.len(), Vec::new);
     // The writers whose files were encoded.
     let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
-    let mut visit = |node: NodeRef, img: &Image| -> Result<(), String> {
+    // Whether a metric on `node` starts from the sum of its samples: the source or op producing
+    // it then takes the sum on the way, while the samples are in cache.
+    let wants_sum = |node: NodeRef| {
+        plan.metrics
+            .iter()
+            .any(|m| m.on == node && m.kind.uses_sum())
+    };
+    let mut visit = |node: NodeRef, img: &Image, sum: Option<f64>| -> Result<(), String> {
         for (m, mp) in plan
             .metrics
             .iter()
             .enumerate()
             .filter(|(_, m)| m.on == node)
         {
-            metrics[m] = mp.kind.compute(&img.data);
+            metrics[m] = mp.kind.compute_given_sum(&img.data, sum);
         }
         for (w, writer) in plan
             .writers
@@ -226,11 +246,13 @@ fn process(
     };
     // Each node is visited (metrics, saves) as soon as it exists, so every step can overwrite
     // its input.
-    load(plan, job, input, img)?;
-    visit(NodeRef::Input, img)?;
+    let sum = load(plan, job, input, img, wants_sum(NodeRef::Input))?;
+    visit(NodeRef::Input, img, sum)?;
     for (i, step) in plan.steps.iter().enumerate() {
-        step.op.apply_in_place(img, ops);
-        visit(NodeRef::Step(i), img)?;
+        let sum = step
+            .op
+            .apply_in_place_summed(img, ops, wants_sum(NodeRef::Step(i)));
+        visit(NodeRef::Step(i), img, sum)?;
     }
     // Writer order, which is the order of the outputs in the row and the resume state.
     encoded.sort_unstable();

@@ -16,7 +16,7 @@
 mod extrema;
 mod sum;
 
-pub use sum::pairwise_sum;
+pub use sum::{pairwise_sum, PairwiseStream};
 
 /// A scalar summary of an image's samples.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -66,27 +66,36 @@ impl MetricKind {
     /// The metric over `data`, bit-identical to the numpy function of the same name applied to
     /// the C-contiguous float64 array whose memory is `data`.
     pub fn compute(self, data: &[f64]) -> f64 {
+        self.compute_given_sum(data, None)
+    }
+
+    /// Whether the metric starts from `np.sum` of the data (which a producer may have taken
+    /// already: see [`MetricKind::compute_given_sum`]).
+    pub fn uses_sum(self) -> bool {
+        !matches!(self, MetricKind::Min | MetricKind::Max)
+    }
+
+    /// [`MetricKind::compute`], given `sum` = [`pairwise_sum`]`(data)` if known (it must be that
+    /// value exactly: it saves the pass that would compute it).
+    pub fn compute_given_sum(self, data: &[f64], sum: Option<f64>) -> f64 {
+        let sum = || sum.unwrap_or_else(|| pairwise_sum(data));
         match self {
-            MetricKind::Variance => variance(data),
-            MetricKind::Mean => mean(data),
-            MetricKind::Std => variance(data).sqrt(),
+            MetricKind::Variance => variance(data, sum()),
+            MetricKind::Mean => sum() / data.len() as f64,
+            MetricKind::Std => variance(data, sum()).sqrt(),
             MetricKind::Min => extrema::min(data),
             MetricKind::Max => extrema::max(data),
-            MetricKind::Sum => pairwise_sum(data),
+            MetricKind::Sum => sum(),
         }
     }
 }
 
-/// `np.mean(a)`: `np.add.reduce(a) / n` (NaN for empty input).
-fn mean(a: &[f64]) -> f64 {
-    pairwise_sum(a) / a.len() as f64
-}
-
-/// `np.var(a)` with ddof = 0 (numpy `_methods._var`), NaN for empty input:
-/// `m = sum(a) / n; var = sum(square(a - m)) / n`, both sums `0.0 + pairwise`.
-fn variance(a: &[f64]) -> f64 {
+/// `np.var(a)` with ddof = 0 (numpy `_methods._var`), NaN for empty input, given
+/// `sum = pairwise_sum(a)`: `m = sum(a) / n; var = sum(square(a - m)) / n`, both sums
+/// `0.0 + pairwise`. (`np.mean(a)` is `sum(a) / n`.)
+fn variance(a: &[f64], sum: f64) -> f64 {
     let n = a.len() as f64;
-    let m = pairwise_sum(a) / n;
+    let m = sum / n;
     let ss = 0.0
         + sum::pairwise_map(a, |x| {
             let d = x - m;

@@ -57,3 +57,76 @@ fn leaf<F: Fn(f64) -> f64 + Copy>(a: &[f64], f: F) -> f64 {
 pub fn pairwise_sum(a: &[f64]) -> f64 {
     0.0 + pairwise_map(a, |x| x)
 }
+
+/// [`pairwise_sum`] of a buffer that is filled front to back, computed while it fills: each
+/// call to [`PairwiseStream::advance`] sums the leaves of numpy's pairwise tree that lie wholly
+/// in the part filled so far, so they are read while still in cache. The result is bit-identical
+/// to `pairwise_sum` of the whole buffer (same leaves, same pairings, same order).
+#[derive(Clone, Debug)]
+pub struct PairwiseStream {
+    /// The inner nodes on the path to the next leaf: `(start, len, left)` with `left` the sum
+    /// of the left half once it is known.
+    path: Vec<(usize, usize, Option<f64>)>,
+    /// The next subtree to descend into (`None` once the root is summed).
+    next: Option<(usize, usize)>,
+    /// The root's sum, once known.
+    total: Option<f64>,
+}
+
+impl PairwiseStream {
+    /// A stream over a buffer of `n` samples.
+    pub fn new(n: usize) -> Self {
+        PairwiseStream {
+            path: Vec::new(),
+            next: Some((0, n)),
+            total: None,
+        }
+    }
+
+    /// Sums every leaf inside `data[..ready]` not summed yet (`data` is the whole buffer, of the
+    /// length given to [`PairwiseStream::new`]; samples before `ready` must not change after
+    /// this call).
+    pub fn advance(&mut self, data: &[f64], ready: usize) {
+        let ready = ready.min(data.len());
+        while let Some((start, len)) = self.next {
+            if len > BLOCK {
+                let mut n2 = len / 2;
+                n2 -= n2 % 8;
+                self.path.push((start, len, None));
+                self.next = Some((start, n2));
+                continue;
+            }
+            if start + len > ready {
+                return;
+            }
+            let mut v = leaf(&data[start..start + len], |x| x);
+            // Up the tree: a left child waits for its sibling, a right child completes its parent.
+            loop {
+                match self.path.last_mut() {
+                    None => {
+                        self.total = Some(v);
+                        self.next = None;
+                        break;
+                    }
+                    Some((s, n, left @ None)) => {
+                        *left = Some(v);
+                        let mut n2 = *n / 2;
+                        n2 -= n2 % 8;
+                        self.next = Some((*s + n2, *n - n2));
+                        break;
+                    }
+                    Some((_, _, Some(l))) => {
+                        v = *l + v;
+                        self.path.pop();
+                    }
+                }
+            }
+        }
+    }
+
+    /// `np.add.reduce` of the buffer (`0.0 + pairwise`), once [`PairwiseStream::advance`] has
+    /// seen all of it; `None` before.
+    pub fn sum(&self) -> Option<f64> {
+        self.total.map(|t| 0.0 + t)
+    }
+}

@@ -215,6 +215,41 @@ fn pairwise_sum_equals_the_reference_on_every_length() {
     }
 }
 
+/// The streaming sum equals `pairwise_sum` for every length up to 2100 and some large ones,
+/// whether the buffer arrives all at once, a sample at a time, or in chunks of varied sizes
+/// (which split leaves, land on their ends, and skip several at once); and it reports nothing
+/// before the last sample.
+#[test]
+fn pairwise_stream_equals_pairwise_sum() {
+    let data = sample(70_000);
+    let lengths = (0..=2100).chain([4095, 4096, 4097, 65_535, 65_536, 70_000]);
+    for n in lengths {
+        let a = &data[..n];
+        let want = pairwise_sum(a).to_bits();
+        let step_sets: [&[usize]; 4] = [&[n.max(1)], &[1], &[7, 128, 300, 1], &[2048, 64, 5]];
+        for steps in step_sets {
+            if n > 5000 && steps == [1] {
+                continue;
+            }
+            let mut s = PairwiseStream::new(n);
+            let mut ready = 0;
+            for &step in steps.iter().cycle() {
+                assert_eq!(s.sum(), None, "n = {n}, steps {steps:?}: early at {ready}");
+                ready = (ready + step).min(n);
+                s.advance(a, ready);
+                if ready == n {
+                    break;
+                }
+            }
+            assert_eq!(
+                s.sum().map(f64::to_bits),
+                Some(want),
+                "n = {n}, steps {steps:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn names_round_trip() {
     let names: Vec<&str> = MetricKind::ALL.iter().map(|m| m.name()).collect();

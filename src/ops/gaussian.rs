@@ -21,7 +21,7 @@
 //! 32 rows transposed in registers ([`horizontal_bands`]), and one-channel images skip the
 //! intermediate image: axis 0 writes straight into those transposed bands ([`gray_bands`]).
 
-use crate::metrics::pairwise_sum;
+use crate::metrics::{pairwise_sum, PairwiseStream};
 use crate::ops::boundary::BoundaryMode;
 use crate::ops::npexp::numpy_exp;
 use crate::Image;
@@ -208,6 +208,18 @@ impl Gaussian {
     /// larger than the image. An `Image` whose `data` length disagrees with its shape is left
     /// unchanged.
     pub fn apply_in_place(&self, img: &mut Image, scratch: &mut GaussianScratch) {
+        self.apply_in_place_summed(img, scratch, false);
+    }
+
+    /// [`Gaussian::apply_in_place`]; with `sum`, also returns `np.sum` of the result
+    /// ([`pairwise_sum`], bit-identical) when the pass could take it while the rows were in
+    /// cache (`None` otherwise: the caller sums the result itself).
+    pub fn apply_in_place_summed(
+        &self,
+        img: &mut Image,
+        scratch: &mut GaussianScratch,
+        sum: bool,
+    ) -> Option<f64> {
         let (h, w, c) = (img.height, img.width, img.channels);
         let consistent = h
             .checked_mul(w)
@@ -215,7 +227,7 @@ impl Gaussian {
             .is_some_and(|n| n == img.data.len());
         let active = self.sigma.iter().any(|&s| s > SIGMA_EPS);
         if !consistent || img.data.is_empty() || !active {
-            return;
+            return None;
         }
         #[cfg(target_arch = "x86_64")]
         if c == 1 && self.sigma.iter().all(|&s| s > SIGMA_EPS) && scratch.avx512 {
@@ -224,8 +236,7 @@ impl Gaussian {
             // Past these radii the panels would be mostly boundary copies (as in
             // `vertical_pass` and `axis1`).
             if w >= NARROW && r0 <= 4 * h + 64 && (BANDS_MIN_RADIUS..=4 * w + 64).contains(&r1) {
-                self.gray_in_bands(img, scratch);
-                return;
+                return self.gray_in_bands(img, scratch, sum);
             }
         }
         let mut other = std::mem::take(&mut scratch.tmp);
@@ -242,12 +253,19 @@ impl Gaussian {
             std::mem::swap(&mut img.data, &mut other);
         }
         scratch.tmp = other;
+        None
     }
 
     /// Both passes of a one-channel image through [`gray_bands`], into `scratch.tmp`, which is
-    /// then swapped with `img.data`.
+    /// then swapped with `img.data`; with `sum`, returns the result's [`pairwise_sum`], taken a
+    /// group of rows at a time while they are in cache.
     #[cfg(target_arch = "x86_64")]
-    fn gray_in_bands(&self, img: &mut Image, scratch: &mut GaussianScratch) {
+    fn gray_in_bands(
+        &self,
+        img: &mut Image,
+        scratch: &mut GaussianScratch,
+        sum: bool,
+    ) -> Option<f64> {
         let (h, w) = (img.height, img.width);
         scratch.cache_half_kernel(0, self.sigma[0], self.truncate);
         scratch.cache_half_kernel(1, self.sigma[1], self.truncate);
@@ -256,6 +274,7 @@ impl Gaussian {
         self.set_ext_index(w, r1, scratch);
         // Every sample is overwritten, so the reused buffer is not cleared first.
         set_len(&mut scratch.tmp, img.data.len());
+        let mut stream = sum.then(|| PairwiseStream::new(h * w));
         gray_bands(
             &img.data,
             &mut scratch.tmp,
@@ -268,9 +287,14 @@ impl Gaussian {
                 &mut scratch.panel,
                 &mut scratch.out_panel,
             ],
-            |_, _| {},
+            |out, rows| {
+                if let Some(s) = stream.as_mut() {
+                    s.advance(out, rows * w);
+                }
+            },
         );
         std::mem::swap(&mut img.data, &mut scratch.tmp);
+        stream.and_then(|s| s.sum())
     }
 
     /// `scratch.cval_row`: `row_len` samples of `cval` in constant mode, empty otherwise.

@@ -37,8 +37,20 @@ impl Op {
     /// Applies the op to `img` in place (what the runner does: a step's input is not needed
     /// once its output exists), reusing `scratch`.
     pub fn apply_in_place(&self, img: &mut Image, scratch: &mut OpScratch) {
+        self.apply_in_place_summed(img, scratch, false);
+    }
+
+    /// [`Op::apply_in_place`]; with `sum`, also returns `np.sum` of the result
+    /// ([`crate::metrics::pairwise_sum`], bit-identical) if the op took it along the way, while
+    /// the samples were in cache. `None` means the caller must sum the result itself.
+    pub fn apply_in_place_summed(
+        &self,
+        img: &mut Image,
+        scratch: &mut OpScratch,
+        sum: bool,
+    ) -> Option<f64> {
         match self {
-            Op::Gaussian(g) => g.apply_in_place(img, &mut scratch.gaussian),
+            Op::Gaussian(g) => g.apply_in_place_summed(img, &mut scratch.gaussian, sum),
         }
     }
 

@@ -10,6 +10,7 @@
 //! `RandomState(seed_offset + index)`, shifted by the job's `loc` and optionally clipped like
 //! `np.clip`.
 
+use crate::metrics::{pairwise_sum, PairwiseStream};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};
 use rand_mt::Mt;
@@ -204,8 +205,24 @@ pub fn noise_image(spec: &NoiseSpec, index: u64) -> crate::Image {
 
 /// [`noise_image`]'s samples written into `out` (cleared first; its allocation is reused).
 pub fn noise_into(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>) {
+    noise_into_with(spec, index, out, &mut |_| {});
+}
+
+/// [`noise_into`], also returning `np.sum` of the samples ([`pairwise_sum`], bit-identical),
+/// summed while the samples are generated (so they are read while still in cache).
+pub fn noise_into_summed(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>) -> f64 {
+    let n = spec.pixels().unwrap_or(0);
+    let mut sum = PairwiseStream::new(n);
+    noise_into_with(spec, index, out, &mut |done| sum.advance(done, done.len()));
+    sum.sum().unwrap_or_else(|| pairwise_sum(out))
+}
+
+/// [`noise_into`], calling `done(&out[..k])` as the samples before `k` become final (at least
+/// once, with all of `out`).
+fn noise_into_with(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>, done: &mut dyn FnMut(&[f64])) {
     let Some(n) = spec.pixels() else {
         out.clear();
+        done(out);
         return;
     };
     // Every sample is overwritten below, so a reused buffer is not cleared first.
@@ -215,12 +232,13 @@ pub fn noise_into(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>) {
     let scale = spec.scale;
     match spec.rng {
         RngKind::Numpy => {
-            numpy_fill(
+            numpy_fill_with(
                 spec.seed_for(index).unwrap_or(0),
                 loc,
                 scale,
                 spec.clip,
                 out,
+                done,
             );
             return;
         }
@@ -238,6 +256,7 @@ pub fn noise_into(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>) {
             *v = np_clip(*v, lo, hi);
         }
     }
+    done(out);
 }
 
 /// MT19937's state size `N` (one block of outputs).
@@ -303,14 +322,29 @@ impl MtBlocks {
 
 /// numpy's `RandomState(seed).normal(loc, scale, out.len())`, optionally `np.clip`ped, written
 /// into `out`: [`avx512::fill`] where the CPU has AVX-512 (F, DQ), else
-/// [`numpy_fill_portable`]. Both give the same bits.
+/// [`numpy_fill_portable`]. Both give the same bits. (The runner uses [`numpy_fill_with`].)
+#[cfg(test)]
 fn numpy_fill(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
+    numpy_fill_with(seed, loc, scale, clip, out, &mut |_| {});
+}
+
+/// [`numpy_fill`], calling `done(&out[..k])` as the samples before `k` become final (at least
+/// once, at the end, with all of `out`).
+fn numpy_fill_with(
+    seed: u32,
+    loc: f64,
+    scale: f64,
+    clip: Option<(f64, f64)>,
+    out: &mut [f64],
+    done: &mut dyn FnMut(&[f64]),
+) {
     #[cfg(target_arch = "x86_64")]
     if avx512::available() {
-        avx512::fill(seed, loc, scale, clip, out);
+        avx512::fill_with(seed, loc, scale, clip, out, done);
         return;
     }
     numpy_fill_portable(seed, loc, scale, clip, out);
+    done(out);
 }
 
 /// [`numpy_fill`] without explicit SIMD (compiled for several targets by `multiversion`).
@@ -413,10 +447,9 @@ mod avx512 {
     pub(super) use crate::cpu::has_avx512_dq as available;
 
     /// [`super::numpy_fill`] on AVX-512. Panics if [`available`] is false.
+    #[cfg(test)]
     pub(super) fn fill(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
-        assert!(available(), "AVX-512 F/DQ or POPCNT not available");
-        // SAFETY: the CPU has AVX-512 F and DQ and POPCNT (checked above).
-        unsafe { fill_avx512(seed, loc, scale, clip, out) }
+        fill_with(seed, loc, scale, clip, out, &mut |_| {});
     }
 
     /// One round's accepted candidates (`m` of them, in stream order) and their logarithms.
@@ -440,37 +473,66 @@ mod avx512 {
         }
     }
 
+    /// [`fill`], calling `done(&out[..k])` as the samples before `k` are final (after each
+    /// round, while they are still in cache, and once at the end with all of `out`).
+    pub(super) fn fill_with(
+        seed: u32,
+        loc: f64,
+        scale: f64,
+        clip: Option<(f64, f64)>,
+        out: &mut [f64],
+        done: &mut dyn FnMut(&[f64]),
+    ) {
+        assert!(available(), "AVX-512 F/DQ or POPCNT not available");
+        // SAFETY: the CPU has AVX-512 F and DQ and POPCNT (checked above).
+        unsafe { fill_avx512(seed, loc, scale, clip, out, done) }
+    }
+
     #[target_feature(enable = "avx512f,avx512dq,popcnt")]
-    fn fill_avx512(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &mut [f64]) {
+    fn fill_avx512(
+        seed: u32,
+        loc: f64,
+        scale: f64,
+        clip: Option<(f64, f64)>,
+        out: &mut [f64],
+        done: &mut dyn FnMut(&[f64]),
+    ) {
         let mut mt = MtBlocks::new(seed);
         // Software pipelining: while the candidates of one round are generated (integer and
         // shuffle work), the outputs of the previous round are written a chunk at a time
         // (division, square root and stores), so the two overlap.
         let (mut cur, mut next) = (Batch::new(), Batch::new());
         let mut em = Emitter::new(loc, scale, clip);
-        let mut rest = out;
-        let mut pending: &mut [f64] = &mut [];
-        while !rest.is_empty() {
+        let n = out.len();
+        // `out[..pend.start]` is written, `out[pend]` is written from `cur` during the next
+        // round, `out[pend.end..]` is left.
+        let mut pend = 0..0;
+        while pend.end < n {
+            let left = n - pend.end;
+            let mut pending = &mut out[pend.clone()];
             next.m = 0;
             'round: for _ in 0..ROUND {
                 twist(&mut mt.key);
                 next.m = candidates(&mt.key, &mut next, || em.step(&mut pending, &cur));
-                if 2 * next.m >= rest.len() {
+                if 2 * next.m >= left {
                     break 'round;
                 }
             }
             while !pending.is_empty() {
                 em.step(&mut pending, &cur);
             }
+            done(&out[..pend.end]);
             logs(&next.r2[..next.m], &mut next.ln[..next.m]);
-            let take = rest.len().min(2 * next.m);
-            (pending, rest) = std::mem::take(&mut rest).split_at_mut(take);
+            let take = left.min(2 * next.m);
+            pend = pend.end..pend.end + take;
             std::mem::swap(&mut cur, &mut next);
             em.start();
         }
+        let mut pending = &mut out[pend];
         while !pending.is_empty() {
             em.step(&mut pending, &cur);
         }
+        done(out);
     }
 
     /// 16 words of `s` (which must hold at least 16).
@@ -922,6 +984,36 @@ mod tests {
         ),
     ];
 
+    /// The sum taken while generating equals numpy's sum of the result for lengths around the
+    /// rounds' boundaries and the pairwise leaves, clipped or not (and empty).
+    #[test]
+    fn summed_noise_equals_the_sum_of_the_noise() {
+        let mut buf = Vec::new();
+        for (h, w) in [
+            (0, 5),
+            (1, 1),
+            (1, 15),
+            (1, 16),
+            (1, 17),
+            (3, 129),
+            (37, 100),
+            (64, 1023),
+        ] {
+            for clip in [false, true] {
+                let spec = tutorial(h, w, 0, clip);
+                for index in [0, 5] {
+                    let sum = noise_into_summed(&spec, index, &mut buf);
+                    assert_eq!(buf.len(), h * w);
+                    assert_eq!(
+                        sum.to_bits(),
+                        pairwise_sum(&buf).to_bits(),
+                        "{h}x{w} clip {clip} index {index}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn noise_images_match_numpy_bit_for_bit() {
         let mut buf = vec![123.0; 7];
@@ -941,6 +1033,10 @@ mod tests {
             // The buffer-reusing variant gives the same samples.
             noise_into(&spec, index, &mut buf);
             assert_eq!(bits(&buf), bits(&img.data));
+            // And so does the summing one, with numpy's sum.
+            let sum = noise_into_summed(&spec, index, &mut buf);
+            assert_eq!(bits(&buf), bits(&img.data));
+            assert_eq!(sum.to_bits(), pairwise_sum(&img.data).to_bits());
         }
     }
 
