@@ -11,6 +11,7 @@ mod cpu;
 pub mod diag;
 pub mod exec;
 pub mod image;
+mod mem;
 pub mod metrics;
 pub mod ops;
 pub mod plan;

@@ -116,7 +116,11 @@ impl PairwiseStream {
                         break;
                     }
                     Some((_, _, Some(l))) => {
-                        v = *l + v;
+                        // Left + right, in numpy's operand order (which NaN survives).
+                        #[allow(clippy::assign_op_pattern)]
+                        {
+                            v = *l + v;
+                        }
                         self.path.pop();
                     }
                 }

@@ -143,6 +143,7 @@ impl GaussianScratch {
 /// Makes `v` `n` long, zero-filling only the samples it did not have (the callers overwrite
 /// every sample).
 fn set_len(v: &mut Vec<f64>, n: usize) {
+    crate::mem::reserve_huge(v, n);
     v.truncate(n);
     v.resize(n, 0.0);
 }

@@ -510,7 +510,7 @@ fn bmp_gray_into(
     fill_row: impl FnMut(usize, &mut [u8]),
 ) {
     let stride = (width + 3) & !3;
-    out.reserve(1078 + stride * height);
+    crate::mem::reserve_huge(out, out.len() + 1078 + stride * height);
     bmp_headers(out, width, height, 8, stride, 256);
     for i in 0..=255u8 {
         out.extend_from_slice(&[i, i, i, 0]);
