@@ -3,10 +3,11 @@
 //! had written is removed again, so a failed image leaves no output behind.
 
 use super::state::{job_key, Entry, NewEntry};
+use crate::metrics::{pairwise_sum, VarianceStream};
 use crate::ops::OpScratch;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::{write_atomic_in, Folders};
-use crate::sinks::encode::encode_into;
+use crate::sinks::encode::encode_into_rows;
 use crate::sinks::results::Row;
 use crate::source::decode::decode_bytes;
 use crate::source::noise::{noise_into, noise_into_summed};
@@ -213,14 +214,20 @@ fn process(
             .any(|m| m.on == node && m.kind.uses_sum())
     };
     let mut visit = |node: NodeRef, img: &Image, sum: Option<f64>| -> Result<(), String> {
-        for (m, mp) in plan
-            .metrics
-            .iter()
-            .enumerate()
-            .filter(|(_, m)| m.on == node)
-        {
-            metrics[m] = mp.kind.compute_given_sum(&img.data, sum);
-        }
+        let on_node = || {
+            plan.metrics
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.on == node)
+        };
+        // The variance's second pass (squared deviations) rides along the first encoder that
+        // reads the image row by row; whatever it does not read is summed after the writers.
+        let mut var = on_node().any(|(_, m)| m.kind.uses_variance()).then(|| {
+            let sum = sum.unwrap_or_else(|| pairwise_sum(&img.data));
+            (sum, VarianceStream::new(img.data.len(), sum))
+        });
+        let sum = sum.or(var.as_ref().map(|(s, _)| *s));
+        let row_len = img.width * img.channels;
         for (w, writer) in plan
             .writers
             .iter()
@@ -238,9 +245,18 @@ fn process(
             // Compile checked every output's format; this is never `None`.
             let format =
                 output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
-            encode_into(img, format, writer.dtype, &mut files[w])
+            let mut rows_read = |rows: usize| {
+                if let Some((_, v)) = var.as_mut() {
+                    v.advance(&img.data, rows * row_len);
+                }
+            };
+            encode_into_rows(img, format, writer.dtype, &mut files[w], &mut rows_read)
                 .map_err(|e| cannot(e.to_string()))?;
             encoded.push(w);
+        }
+        let var = var.map(|(_, v)| v.finish(&img.data));
+        for (m, mp) in on_node() {
+            metrics[m] = mp.kind.compute_given(&img.data, sum, var);
         }
         Ok(())
     };

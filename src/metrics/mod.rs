@@ -75,18 +75,64 @@ impl MetricKind {
         !matches!(self, MetricKind::Min | MetricKind::Max)
     }
 
+    /// Whether the metric is computed from `np.var` of the data (see
+    /// [`MetricKind::compute_given`]).
+    pub fn uses_variance(self) -> bool {
+        matches!(self, MetricKind::Variance | MetricKind::Std)
+    }
+
     /// [`MetricKind::compute`], given `sum` = [`pairwise_sum`]`(data)` if known (it must be that
     /// value exactly: it saves the pass that would compute it).
     pub fn compute_given_sum(self, data: &[f64], sum: Option<f64>) -> f64 {
+        self.compute_given(data, sum, None)
+    }
+
+    /// [`MetricKind::compute_given_sum`], also given `var` = `np.var(data)` if known (from a
+    /// [`VarianceStream`]).
+    pub fn compute_given(self, data: &[f64], sum: Option<f64>, var: Option<f64>) -> f64 {
         let sum = || sum.unwrap_or_else(|| pairwise_sum(data));
+        let var = || var.unwrap_or_else(|| variance(data, sum()));
         match self {
-            MetricKind::Variance => variance(data, sum()),
+            MetricKind::Variance => var(),
             MetricKind::Mean => sum() / data.len() as f64,
-            MetricKind::Std => variance(data, sum()).sqrt(),
+            MetricKind::Std => var().sqrt(),
             MetricKind::Min => extrema::min(data),
             MetricKind::Max => extrema::max(data),
             MetricKind::Sum => sum(),
         }
+    }
+}
+
+/// `np.var` of a buffer, computed by a pass that reads it anyway (an encoder): given the sum, the
+/// squared deviations are summed leaf by leaf as the pass goes (see [`PairwiseStream`]),
+/// bit-identical to [`MetricKind::Variance`].
+pub struct VarianceStream {
+    mean: f64,
+    squares: PairwiseStream,
+}
+
+impl VarianceStream {
+    /// For a buffer of `n` samples whose [`pairwise_sum`] is `sum`.
+    pub fn new(n: usize, sum: f64) -> Self {
+        VarianceStream {
+            mean: sum / n as f64,
+            squares: PairwiseStream::new(n),
+        }
+    }
+
+    /// Takes in `data[..ready]` (see [`PairwiseStream::advance`]).
+    pub fn advance(&mut self, data: &[f64], ready: usize) {
+        let m = self.mean;
+        self.squares.advance_map(data, ready, |x| {
+            let d = x - m;
+            d * d
+        });
+    }
+
+    /// `np.var(data)`, taking in whatever [`VarianceStream::advance`] has not seen.
+    pub fn finish(mut self, data: &[f64]) -> f64 {
+        self.advance(data, data.len());
+        self.squares.sum().unwrap_or(f64::NAN) / data.len() as f64
     }
 }
 

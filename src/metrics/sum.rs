@@ -87,6 +87,12 @@ impl PairwiseStream {
     /// length given to [`PairwiseStream::new`]; samples before `ready` must not change after
     /// this call).
     pub fn advance(&mut self, data: &[f64], ready: usize) {
+        self.advance_map(data, ready, |x| x);
+    }
+
+    /// [`PairwiseStream::advance`] for the sum of `f(a[i])` (as [`pairwise_map`]); every call on
+    /// one stream must pass the same `f`.
+    pub fn advance_map<F: Fn(f64) -> f64 + Copy>(&mut self, data: &[f64], ready: usize, f: F) {
         let ready = ready.min(data.len());
         while let Some((start, len)) = self.next {
             if len > BLOCK {
@@ -99,7 +105,7 @@ impl PairwiseStream {
             if start + len > ready {
                 return;
             }
-            let mut v = leaf(&data[start..start + len], |x| x);
+            let mut v = leaf(&data[start..start + len], f);
             // Up the tree: a left child waits for its sibling, a right child completes its parent.
             loop {
                 match self.path.last_mut() {

@@ -250,6 +250,29 @@ fn pairwise_stream_equals_pairwise_sum() {
     }
 }
 
+/// The variance taken along another pass equals `np.var`'s, however the pass advances, and
+/// with nothing advanced at all (`finish` reads the rest).
+#[test]
+fn variance_stream_equals_variance() {
+    let data = sample(5000);
+    for n in [0, 1, 7, 8, 9, 127, 128, 129, 1000, 4097, 5000] {
+        let a = &data[..n];
+        let want = MetricKind::Variance.compute(a).to_bits();
+        for step in [1, 31, 100, 2048, usize::MAX] {
+            let mut v = VarianceStream::new(n, pairwise_sum(a));
+            if step != usize::MAX {
+                for ready in (0..=n).step_by(step) {
+                    v.advance(a, ready);
+                }
+            }
+            assert_eq!(v.finish(a).to_bits(), want, "n = {n}, step {step}");
+        }
+        let var = f64::from_bits(want);
+        let got = MetricKind::Std.compute_given(a, None, Some(var));
+        assert_eq!(got.to_bits(), MetricKind::Std.compute(a).to_bits());
+    }
+}
+
 #[test]
 fn names_round_trip() {
     let names: Vec<&str> = MetricKind::ALL.iter().map(|m| m.name()).collect();

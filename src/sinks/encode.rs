@@ -278,9 +278,22 @@ pub fn encode_into(
     dtype: Dtype,
     out: &mut Vec<u8>,
 ) -> Result<(), EncodeError> {
+    encode_into_rows(img, format, dtype, out, &mut |_| {})
+}
+
+/// [`encode_into`]; encoders that read the image a row at a time, in order, call
+/// `rows_read(n)` after each row (`n` rows read so far), so that the caller can use those rows
+/// while they are in cache. Others do not call it.
+pub fn encode_into_rows(
+    img: &Image,
+    format: ImageFormat,
+    dtype: Dtype,
+    out: &mut Vec<u8>,
+    rows_read: &mut dyn FnMut(usize),
+) -> Result<(), EncodeError> {
     out.clear();
     // Some encoders write headers before a sample is checked.
-    encode_appending(img, format, dtype, out).inspect_err(|_| out.clear())
+    encode_appending(img, format, dtype, out, rows_read).inspect_err(|_| out.clear())
 }
 
 /// [`encode_into`]'s work, appending to an empty `out` (which may hold a partial file on error).
@@ -289,6 +302,7 @@ fn encode_appending(
     format: ImageFormat,
     dtype: Dtype,
     out: &mut Vec<u8>,
+    rows_read: &mut dyn FnMut(usize),
 ) -> Result<(), EncodeError> {
     let (height, width, channels) = (img.height, img.width, img.channels);
     if !format.supports(dtype) {
@@ -339,6 +353,7 @@ fn encode_appending(
             let mut suspicious = false;
             bmp_gray_into(out, width, height, |y, dst| {
                 suspicious |= quantize_u8(&img.data[y * width..(y + 1) * width], dst);
+                rows_read(y + 1);
             });
             check_range(&img.data, suspicious, Dtype::U8)
         }
