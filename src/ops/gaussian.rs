@@ -964,6 +964,10 @@ fn horizontal_bands(
     }
 }
 
+/// Full axis-0 panels copied together by [`gray_bands`] (each source row read in one run of
+/// `COPY_PANELS * STRIP` samples).
+const COPY_PANELS: usize = 4;
+
 /// The size of the bands of one group of [`gray_bands`] (as many bands of [`STRIP`] rows as fit,
 /// at least one): about an L2 cache, so they stay there between the two passes. Larger groups
 /// copy fewer boundary rows into the axis-0 panels (`2 r0` per group), but past the L2 the
@@ -1027,10 +1031,22 @@ fn gray_bands(
         for x0 in (0..w).step_by(STRIP) {
             let pw = STRIP.min(w - x0);
             if pw == STRIP {
-                let p = aligned_strips(panel, rows.len());
-                for (d, src_row) in p.iter_mut().zip(rows) {
-                    *d = src_row[x0..x0 + STRIP].try_into().unwrap();
+                // The panels are copied [`COPY_PANELS`] at a time (panel `q` of a copy at
+                // `ps[q * m..]`), so each source row is read in one contiguous run.
+                let m = rows.len();
+                let q = x0 / STRIP % COPY_PANELS;
+                let x0c = x0 - q * STRIP;
+                let kn = ((w - x0c) / STRIP).min(COPY_PANELS);
+                let ps = aligned_strips(panel, kn * m);
+                if q == 0 {
+                    for (j, src_row) in rows.iter().enumerate() {
+                        let run = src_row[x0..x0 + kn * STRIP].as_chunks::<STRIP>().0;
+                        for (k, s) in run.iter().enumerate() {
+                            ps[k * m + j] = *s;
+                        }
+                    }
                 }
+                let p = &ps[q * m..(q + 1) * m];
                 for b in 0..nb {
                     // Rows past `h` in the last band keep stale values: their lanes are
                     // computed along axis 1 and never written back.
@@ -1504,6 +1520,8 @@ mod tests {
                 (40, 64, 1, [3.0, 40.0]),
                 (20, 64, 1, [2.0, 80.0]),
                 (65, 80, 1, [4.0, 30.0]),
+                // Panels copied 4 at a time: a full copy, then one of 2, then a tail.
+                (40, 200, 1, [3.0, 20.0]),
             ] {
                 let img = input(7, h, w, c);
                 let g = Gaussian {
