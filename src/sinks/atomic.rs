@@ -68,14 +68,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 }
 
 /// The folder a writer last put a file in, held open, so that the next files there are created
-/// and named relative to it (one `stat` of the folder's path per file instead of two walks).
-/// Keep one per worker and run: the held folder is used only while its path still names it (a
-/// folder renamed away, replaced or removed is not written to; the path is opened again).
+/// as unnamed inodes relative to it (no walk of the folder's path). Each file is then linked at
+/// its full path, so it lands wherever that path leads now: a folder renamed away and replaced
+/// does not receive the files meant for its path, and one removed is an error. Keep one per
+/// worker and run.
 #[derive(Debug, Default)]
 pub struct Folders {
-    /// The folder's path, its descriptor, and its `(st_dev, st_ino)`.
+    /// The folder's path and its descriptor.
     #[cfg(target_os = "linux")]
-    last: Option<(PathBuf, std::os::fd::OwnedFd, (u64, u64))>,
+    last: Option<(PathBuf, std::os::fd::OwnedFd)>,
 }
 
 /// [`write_atomic`] for a target whose folder is known to exist (the runner creates every output
@@ -103,11 +104,8 @@ pub fn write_atomic_in(folders: &mut Folders, path: &Path, bytes: &[u8]) -> io::
 #[cfg(target_os = "linux")]
 mod unnamed {
     use super::Folders;
-    use rustix::fs::{
-        fstat, linkat, open, openat, renameat, stat, unlinkat, AtFlags, Mode, OFlags, Stat, CWD,
-    };
+    use rustix::fs::{linkat, open, openat, renameat, unlinkat, AtFlags, Mode, OFlags, CWD};
     use rustix::io::Errno;
-    use std::ffi::OsStr;
     use std::fs::File;
     use std::io::{self, Write};
     use std::os::fd::{AsFd, BorrowedFd};
@@ -125,23 +123,20 @@ mod unnamed {
     }
 
     impl Folders {
-        /// The folder `dir`, opened (`O_PATH`) unless the one held is still what `dir` names
-        /// (the same device and inode: a folder renamed away and replaced at its path, or a
-        /// symbolic link pointed elsewhere, must not receive the files meant for `dir`).
+        /// The folder `dir`, opened (`O_PATH`) unless it is the one held. (The held folder may
+        /// since have been renamed, replaced or removed: it only hosts the unnamed inode, and
+        /// [`write`] links that at the full path.)
         fn open(&mut self, dir: &Path) -> io::Result<BorrowedFd<'_>> {
-            let id = |st: &Stat| (st.st_dev, st.st_ino);
-            let now = id(&stat(dir)?);
-            if !matches!(&self.last, Some((held, _, held_id)) if held == dir && *held_id == now) {
+            if !matches!(&self.last, Some((held, _)) if held == dir) {
                 let fd = open(
                     dir,
                     OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
                     Mode::empty(),
                 )?;
-                let opened = id(&fstat(&fd)?);
-                self.last = Some((dir.to_path_buf(), fd, opened));
+                self.last = Some((dir.to_path_buf(), fd));
             }
             match &self.last {
-                Some((_, fd, _)) => Ok(fd.as_fd()),
+                Some((_, fd)) => Ok(fd.as_fd()),
                 None => Err(io::Error::other("no folder")),
             }
         }
@@ -150,7 +145,7 @@ mod unnamed {
     /// Writes `bytes` to `path` through an unnamed inode. On an error nothing is left behind
     /// and `path` is as it was; the caller then takes the temporary-name route.
     pub fn write(folders: &mut Folders, path: &Path, bytes: &[u8]) -> io::Result<()> {
-        let name = path.file_name().ok_or(Errno::INVAL)?;
+        path.file_name().ok_or(Errno::INVAL)?;
         let dir = folders.open(super::parent_dir(path))?;
         // Mode 0666 less the umask, as `File::create` gives.
         let fd = openat(
@@ -166,13 +161,14 @@ mod unnamed {
         })?;
         let mut file = File::from(fd);
         file.write_all(bytes)?;
-        match link(&file, dir, name) {
+        // By the full path: the folder at `path` now, whatever became of the held one (a
+        // different filesystem there fails with EXDEV, and the caller takes the other route).
+        match link(&file, path) {
             Err(Errno::EXIST) => {
                 let tmp = super::temp_path_for(path)?;
-                let tmp = tmp.file_name().ok_or(Errno::INVAL)?;
-                link(&file, dir, tmp)?;
-                renameat(dir, tmp, dir, name).map_err(|e| {
-                    let _ = unlinkat(dir, tmp, AtFlags::empty());
+                link(&file, &tmp)?;
+                renameat(CWD, &tmp, CWD, path).map_err(|e| {
+                    let _ = unlinkat(CWD, &tmp, AtFlags::empty());
                     e.into()
                 })
             }
@@ -185,32 +181,32 @@ mod unnamed {
     /// 6.10 — to the process that opened the file).
     static EMPTY_PATH: AtomicBool = AtomicBool::new(true);
 
-    /// Gives the unnamed inode `file` the name `name` in the folder `dir`: by the descriptor
-    /// itself when the kernel allows it (no `/proc` path to resolve), else by its `/proc` name.
-    fn link(file: &File, dir: BorrowedFd, name: &OsStr) -> Result<(), Errno> {
+    /// Gives the unnamed inode `file` the name `target`: by the descriptor itself when the
+    /// kernel allows it (no `/proc` path to resolve), else by its `/proc` name.
+    fn link(file: &File, target: &Path) -> Result<(), Errno> {
         if EMPTY_PATH.load(Ordering::Relaxed) {
-            match link_by_fd(file, dir, name) {
+            match link_by_fd(file, target) {
                 // Refused (or a missing folder, which the `/proc` route reports again).
                 Err(Errno::NOENT | Errno::PERM) => {}
                 other => return other,
             }
-            link_by_proc(file, dir, name)?;
+            link_by_proc(file, target)?;
             EMPTY_PATH.store(false, Ordering::Relaxed);
             return Ok(());
         }
-        link_by_proc(file, dir, name)
+        link_by_proc(file, target)
     }
 
-    /// `linkat(fd, "", dir, name, AT_EMPTY_PATH)`.
-    pub(super) fn link_by_fd(file: &File, dir: BorrowedFd, name: &OsStr) -> Result<(), Errno> {
-        linkat(file, "", dir, name, AtFlags::EMPTY_PATH)
+    /// `linkat(fd, "", AT_FDCWD, target, AT_EMPTY_PATH)`.
+    pub(super) fn link_by_fd(file: &File, target: &Path) -> Result<(), Errno> {
+        linkat(file, "", CWD, target, AtFlags::EMPTY_PATH)
     }
 
     /// Links a descriptor by its `/proc/self/fd` name, which needs no privilege.
-    pub(super) fn link_by_proc(file: &File, dir: BorrowedFd, name: &OsStr) -> Result<(), Errno> {
+    pub(super) fn link_by_proc(file: &File, target: &Path) -> Result<(), Errno> {
         let mut proc_path = [0u8; 40];
         let proc_path = proc_fd_path(std::os::fd::AsRawFd::as_raw_fd(file), &mut proc_path);
-        linkat(CWD, proc_path, dir, name, AtFlags::SYMLINK_FOLLOW).inspect_err(|e| {
+        linkat(CWD, proc_path, CWD, target, AtFlags::SYMLINK_FOLLOW).inspect_err(|e| {
             // No /proc: descriptors cannot be linked by name.
             if *e == Errno::NOENT && !Path::new("/proc/self/fd").exists() {
                 UNSUPPORTED.store(true, Ordering::Relaxed);
@@ -363,14 +359,11 @@ mod tests {
             f.write_all(bytes).unwrap();
             f
         };
-        let folder = File::open(dir.path()).unwrap();
-        let folder = std::os::fd::AsFd::as_fd(&folder);
-        let name = std::ffi::OsStr::new;
         let by_proc = dir.path().join("by_proc.bmp");
-        unnamed::link_by_proc(&tmpfile(b"proc"), folder, name("by_proc.bmp")).unwrap();
+        unnamed::link_by_proc(&tmpfile(b"proc"), &by_proc).unwrap();
         assert_eq!(std::fs::read(&by_proc).unwrap(), b"proc");
         let by_fd = dir.path().join("by_fd.bmp");
-        match unnamed::link_by_fd(&tmpfile(b"fd"), folder, name("by_fd.bmp")) {
+        match unnamed::link_by_fd(&tmpfile(b"fd"), &by_fd) {
             Ok(()) => assert_eq!(std::fs::read(&by_fd).unwrap(), b"fd"),
             Err(e) => assert!(matches!(
                 e,
@@ -379,7 +372,7 @@ mod tests {
         }
         // An existing name is never replaced by a link.
         assert_eq!(
-            unnamed::link_by_proc(&tmpfile(b"x"), folder, name("by_proc.bmp")),
+            unnamed::link_by_proc(&tmpfile(b"x"), &by_proc),
             Err(rustix::io::Errno::EXIST)
         );
         assert_eq!(std::fs::read(&by_proc).unwrap(), b"proc");
