@@ -191,6 +191,36 @@ fn json_results() {
     assert!(rows[2]["lo"].as_f64().unwrap() <= m && m <= rows[2]["hi"].as_f64().unwrap());
 }
 
+/// The moment metrics come out the same whichever pass takes them: on their own (a variance
+/// then rides along the next step's reading of its image, the result's along the BMP encoder),
+/// or next to a metric or an output that makes them a pass of their own. Two steps, so the ride
+/// also happens between steps, and shapes on both of the blur's paths.
+#[test]
+fn metrics_are_the_same_whichever_pass_takes_them() {
+    for shape in ["[70, 130]", "[40, 30]"] {
+        let run = |extra_metrics: &str, save: &str, images: &str| {
+            let text = format!(
+                "source: {{kind: noise, count: 3, shape: {shape}}}\n\
+                 steps:\n  - {{op: gaussian, name: a, sigma: 4{save}}}\n  - {{op: gaussian, name: b, sigma: 5}}\n\
+                 metrics:\n  iv: {{op: variance, on: input}}\n  im: {{op: mean, on: input}}\n  \
+                 isd: {{op: std, on: input}}\n  av: {{op: variance, on: a}}\n  bv: {{op: variance}}\n{extra_metrics}\
+                 output: {{results: out/r.csv{images}}}\n"
+            );
+            let dir = with_file("w.yaml", &text);
+            let out = flowrun(dir.path(), &["w.yaml"]);
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            let r = dir.path().join("out/r.csv");
+            ["iv", "im", "isd", "av", "bv"].map(|c| column(&r, c))
+        };
+        let alone = run("", "", "");
+        let extrema = "  ilo: {op: min, on: input}\n  amax: {op: max, on: a}\n";
+        assert_eq!(alone, run(extrema, "", ""), "{shape}");
+        let save = r#", save: "out/a_{index}.bmp""#;
+        let images = r#", images: "out/{index}.bmp""#;
+        assert_eq!(alone, run("", save, images), "{shape}");
+    }
+}
+
 /// Writes a small gray PNG with values from `f`.
 fn png(path: &Path, w: u32, h: u32, f: impl Fn(u32, u32) -> u8) {
     let img = image::GrayImage::from_fn(w, h, |x, y| image::Luma([f(x, y)]));

@@ -161,7 +161,7 @@ pub fn run_image(
 }
 
 /// Loads (or generates) the job's input into `img`; with `sum`, returns `np.sum` of it if it
-/// was taken while generating (see [`Op::apply_in_place_summed`](crate::ops::Op)).
+/// was taken while generating (see [`Op::apply_in_place_along`](crate::ops::Op)).
 fn load(
     plan: &Plan,
     job: &Job,
@@ -213,63 +213,94 @@ fn process(
             .iter()
             .any(|m| m.on == node && m.kind.uses_sum())
     };
-    let mut visit = |node: NodeRef, img: &Image, sum: Option<f64>| -> Result<(), String> {
-        let on_node = || {
-            plan.metrics
-                .iter()
-                .enumerate()
-                .filter(|(_, m)| m.on == node)
-        };
-        // The variance's second pass (squared deviations) rides along the first encoder that
-        // reads the image row by row; whatever it does not read is summed after the writers.
-        let mut var = on_node().any(|(_, m)| m.kind.uses_variance()).then(|| {
-            let sum = sum.unwrap_or_else(|| pairwise_sum(&img.data));
-            (sum, VarianceStream::new(img.data.len(), sum))
-        });
-        let sum = sum.or(var.as_ref().map(|(s, _)| *s));
-        let row_len = img.width * img.channels;
-        for (w, writer) in plan
-            .writers
+    let on = |node: NodeRef| {
+        plan.metrics
             .iter()
             .enumerate()
-            .filter(|(_, w)| w.node == node)
-        {
-            let path = &job.outputs[w];
-            let cannot = |e: String| {
-                format!(
-                    "{}: cannot write `{}`: {e}",
-                    job.input_label(),
-                    path.display()
-                )
-            };
-            // Compile checked every output's format; this is never `None`.
-            let format =
-                output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
-            let mut rows_read = |rows: usize| {
-                if let Some((_, v)) = var.as_mut() {
-                    v.advance(&img.data, rows * row_len);
-                }
-            };
-            encode_into_rows(img, format, writer.dtype, &mut files[w], &mut rows_read)
-                .map_err(|e| cannot(e.to_string()))?;
-            encoded.push(w);
-        }
-        let var = var.map(|(_, v)| v.finish(&img.data));
-        for (m, mp) in on_node() {
-            metrics[m] = mp.kind.compute_given(&img.data, sum, var);
-        }
-        Ok(())
+            .filter(move |(_, m)| m.on == node)
     };
-    // Each node is visited (metrics, saves) as soon as it exists, so every step can overwrite
-    // its input.
-    let sum = load(plan, job, input, img, wants_sum(NodeRef::Input))?;
-    visit(NodeRef::Input, img, sum)?;
+    // A node whose only uses are moment metrics (mean, sum, variance, std), at least one a
+    // variance, and which the next step reads: the variance's second pass rides along that
+    // step's reading of it (see `Op::apply_in_place_along`) instead of being a pass of its own.
+    let rides = |node: NodeRef| {
+        !plan.writers.iter().any(|w| w.node == node)
+            && on(node).all(|(_, m)| m.kind.uses_sum())
+            && on(node).any(|(_, m)| m.kind.uses_variance())
+    };
+    let mut visit =
+        |node: NodeRef, img: &Image, sum: Option<f64>, metrics: &mut [f64]| -> Result<(), String> {
+            let on_node = || on(node);
+            // The variance's second pass (squared deviations) rides along the first encoder that
+            // reads the image row by row; whatever it does not read is summed after the writers.
+            let mut var = on_node().any(|(_, m)| m.kind.uses_variance()).then(|| {
+                let sum = sum.unwrap_or_else(|| pairwise_sum(&img.data));
+                (sum, VarianceStream::new(img.data.len(), sum))
+            });
+            let sum = sum.or(var.as_ref().map(|(s, _)| *s));
+            let row_len = img.width * img.channels;
+            for (w, writer) in plan
+                .writers
+                .iter()
+                .enumerate()
+                .filter(|(_, w)| w.node == node)
+            {
+                let path = &job.outputs[w];
+                let cannot = |e: String| {
+                    format!(
+                        "{}: cannot write `{}`: {e}",
+                        job.input_label(),
+                        path.display()
+                    )
+                };
+                // Compile checked every output's format; this is never `None`.
+                let format =
+                    output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
+                let mut rows_read = |rows: usize| {
+                    if let Some((_, v)) = var.as_mut() {
+                        v.advance(&img.data, rows * row_len);
+                    }
+                };
+                encode_into_rows(img, format, writer.dtype, &mut files[w], &mut rows_read)
+                    .map_err(|e| cannot(e.to_string()))?;
+                encoded.push(w);
+            }
+            let var = var.map(|(_, v)| v.finish(&img.data));
+            for (m, mp) in on_node() {
+                metrics[m] = mp.kind.compute_given(&img.data, sum, var);
+            }
+            Ok(())
+        };
+    // Each node is visited (metrics, saves) as soon as it exists, or while the next step reads
+    // it, so every step can overwrite its input.
+    let mut node = NodeRef::Input;
+    let mut sum = load(plan, job, input, img, wants_sum(node))?;
     for (i, step) in plan.steps.iter().enumerate() {
-        let sum = step
-            .op
-            .apply_in_place_summed(img, ops, wants_sum(NodeRef::Step(i)));
-        visit(NodeRef::Step(i), img, sum)?;
+        let next = NodeRef::Step(i);
+        if rides(node) {
+            let n = img.data.len();
+            let s = sum.unwrap_or_else(|| pairwise_sum(&img.data));
+            let mut var = VarianceStream::new(n, s);
+            sum = step.op.apply_in_place_along(
+                img,
+                ops,
+                &mut |src, k| var.advance(src, k),
+                wants_sum(next),
+            );
+            let var = var
+                .total()
+                .ok_or("internal error (please report): the step left its input unread")?;
+            for (m, mp) in on(node) {
+                metrics[m] = mp.kind.from_moments(n, s, var);
+            }
+        } else {
+            visit(node, img, sum, &mut metrics)?;
+            sum = step
+                .op
+                .apply_in_place_along(img, ops, &mut |_, _| {}, wants_sum(next));
+        }
+        node = next;
     }
+    visit(node, img, sum, &mut metrics)?;
     // Writer order, which is the order of the outputs in the row and the resume state.
     encoded.sort_unstable();
     let files: Vec<(&Path, &[u8])> = encoded

@@ -75,6 +75,18 @@ impl MetricKind {
         !matches!(self, MetricKind::Min | MetricKind::Max)
     }
 
+    /// The metric of `n` samples from their `sum` ([`pairwise_sum`]) and `var` (`np.var`), for the
+    /// metrics that [`MetricKind::uses_sum`] (NaN for the others).
+    pub fn from_moments(self, n: usize, sum: f64, var: f64) -> f64 {
+        match self {
+            MetricKind::Variance => var,
+            MetricKind::Mean => sum / n as f64,
+            MetricKind::Std => var.sqrt(),
+            MetricKind::Sum => sum,
+            MetricKind::Min | MetricKind::Max => f64::NAN,
+        }
+    }
+
     /// Whether the metric is computed from `np.var` of the data (see
     /// [`MetricKind::compute_given`]).
     pub fn uses_variance(self) -> bool {
@@ -109,6 +121,7 @@ impl MetricKind {
 pub struct VarianceStream {
     mean: f64,
     squares: PairwiseStream,
+    squares_len: usize,
 }
 
 impl VarianceStream {
@@ -117,6 +130,7 @@ impl VarianceStream {
         VarianceStream {
             mean: sum / n as f64,
             squares: PairwiseStream::new(n),
+            squares_len: n,
         }
     }
 
@@ -127,6 +141,13 @@ impl VarianceStream {
             let d = x - m;
             d * d
         });
+    }
+
+    /// `np.var` of the buffer once [`VarianceStream::advance`] has seen all of it (`None`
+    /// before).
+    pub fn total(&self) -> Option<f64> {
+        let n = self.squares_len;
+        self.squares.sum().map(|ss| ss / n as f64)
     }
 
     /// `np.var(data)`, taking in whatever [`VarianceStream::advance`] has not seen.

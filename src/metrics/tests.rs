@@ -270,6 +270,18 @@ fn variance_stream_equals_variance() {
         let var = f64::from_bits(want);
         let got = MetricKind::Std.compute_given(a, None, Some(var));
         assert_eq!(got.to_bits(), MetricKind::Std.compute(a).to_bits());
+        // The metrics from the moments equal the metrics.
+        for kind in MetricKind::ALL.into_iter().filter(|k| k.uses_sum()) {
+            assert_eq!(
+                kind.from_moments(n, pairwise_sum(a), var).to_bits(),
+                kind.compute(a).to_bits(),
+                "{kind:?} n = {n}"
+            );
+        }
+        let mut v = VarianceStream::new(n, pairwise_sum(a));
+        assert_eq!(v.total(), None);
+        v.advance(a, n);
+        assert_eq!(v.total().map(f64::to_bits), Some(want));
     }
 }
 

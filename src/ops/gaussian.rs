@@ -209,16 +209,21 @@ impl Gaussian {
     /// larger than the image. An `Image` whose `data` length disagrees with its shape is left
     /// unchanged.
     pub fn apply_in_place(&self, img: &mut Image, scratch: &mut GaussianScratch) {
-        self.apply_in_place_summed(img, scratch, false);
+        self.apply_in_place_along(img, scratch, &mut |_, _| {}, false);
     }
 
-    /// [`Gaussian::apply_in_place`]; with `sum`, also returns `np.sum` of the result
-    /// ([`pairwise_sum`], bit-identical) when the pass could take it while the rows were in
-    /// cache (`None` otherwise: the caller sums the result itself).
-    pub fn apply_in_place_summed(
+    /// [`Gaussian::apply_in_place`], with work for the caller done along the way:
+    /// - `input_read(input, k)` is called as the first `k` input samples are about to be read
+    ///   (in increasing `k`, ending with all of them, before any is overwritten), so a caller can
+    ///   take a sum of the input while the filter brings it into cache;
+    /// - with `sum`, it returns `np.sum` of the result ([`pairwise_sum`], bit-identical) when the
+    ///   pass could take it while the rows were in cache (`None` otherwise: the caller sums the
+    ///   result itself).
+    pub fn apply_in_place_along(
         &self,
         img: &mut Image,
         scratch: &mut GaussianScratch,
+        input_read: &mut dyn FnMut(&[f64], usize),
         sum: bool,
     ) -> Option<f64> {
         let (h, w, c) = (img.height, img.width, img.channels);
@@ -228,6 +233,7 @@ impl Gaussian {
             .is_some_and(|n| n == img.data.len());
         let active = self.sigma.iter().any(|&s| s > SIGMA_EPS);
         if !consistent || img.data.is_empty() || !active {
+            input_read(&img.data, img.data.len());
             return None;
         }
         #[cfg(target_arch = "x86_64")]
@@ -237,9 +243,10 @@ impl Gaussian {
             // Past these radii the panels would be mostly boundary copies (as in
             // `vertical_pass` and `axis1`).
             if w >= NARROW && r0 <= 4 * h + 64 && (BANDS_MIN_RADIUS..=4 * w + 64).contains(&r1) {
-                return self.gray_in_bands(img, scratch, sum);
+                return self.gray_in_bands(img, scratch, input_read, sum);
             }
         }
+        input_read(&img.data, img.data.len());
         let mut other = std::mem::take(&mut scratch.tmp);
         // Each pass overwrites every sample, so the reused buffer is not cleared first.
         set_len(&mut other, img.data.len());
@@ -265,6 +272,7 @@ impl Gaussian {
         &self,
         img: &mut Image,
         scratch: &mut GaussianScratch,
+        input_read: &mut dyn FnMut(&[f64], usize),
         sum: bool,
     ) -> Option<f64> {
         let (h, w) = (img.height, img.width);
@@ -288,6 +296,7 @@ impl Gaussian {
                 &mut scratch.panel,
                 &mut scratch.out_panel,
             ],
+            |src, rows| input_read(src, rows * w),
             |out, rows| {
                 if let Some(s) = stream.as_mut() {
                     s.advance(out, rows * w);
@@ -985,6 +994,9 @@ const GROUP_BYTES: usize = 1 << 20;
 /// correlates it, and transposes it back into `dst`. So the working set of a group stays in
 /// cache, and the image is read once and written once.
 ///
+/// Before each group, `rows_read(src, n)` is called with the number of leading input rows that
+/// group reads up to (all `h` by the last group), so that a caller summing the input does so
+/// just before the group copies those rows into its panels (which then find them in cache).
 /// After each group, `rows_done(dst, n)` is called with the `n` output rows finished so far
 /// (for sums taken while they are in cache).
 ///
@@ -1002,6 +1014,7 @@ fn gray_bands(
     (mode, cval, cval_row): (BoundaryMode, f64, &[f64]),
     ext_index: &[usize],
     [bands, panel, out_panel]: [&mut Vec<f64>; 3],
+    mut rows_read: impl FnMut(&[f64], usize),
     mut rows_done: impl FnMut(&[f64], usize),
 ) {
     if h == 0 || w == 0 || half0.is_empty() || half1.is_empty() || src.len() < h * w {
@@ -1026,6 +1039,7 @@ fn gray_bands(
     for y0 in (0..h).step_by(group_bands * STRIP) {
         let gh = (group_bands * STRIP).min(h - y0);
         let nb = gh.div_ceil(STRIP);
+        rows_read(src, (y0 + gh + r0).min(h));
         // Extended rows y0 - r0 ..= y0 + gh - 1 + r0.
         let rows = &rows[y0..y0 + gh + 2 * r0];
         for x0 in (0..w).step_by(STRIP) {
@@ -1542,6 +1556,43 @@ mod tests {
                         scratch.avx512
                     );
                 }
+            }
+        }
+    }
+
+    /// Every path calls `input_read` with the unchanged input, in increasing counts that end
+    /// with all of it, before the result replaces it; the result is the same as without.
+    #[test]
+    fn input_read_sees_all_of_the_unchanged_input() {
+        let mut scratches = [GaussianScratch::with_exp(f64::exp), portable_scratch()];
+        for (h, w, c, sigma) in [
+            (100, 130, 1, [5.0, 5.0]),   // gray bands, several groups
+            (70, 2100, 1, [10.0, 10.0]), // gray bands, one band per group
+            (33, 150, 3, [3.0, 2.5]),    // channels: the two passes
+            (12, 20, 1, [2.0, 5.0]),     // narrow
+            (9, 300, 1, [0.0, 4.0]),     // one axis
+            (5, 6, 1, [0.0, 0.0]),       // nothing to do
+        ] {
+            let img = input(3, h, w, c);
+            let g = Gaussian {
+                sigma,
+                mode: BoundaryMode::Reflect,
+                cval: 0.0,
+                truncate: 4.0,
+            };
+            for scratch in &mut scratches {
+                let mut want = img.clone();
+                g.apply_in_place(&mut want, scratch);
+                let mut got = img.clone();
+                let mut seen = Vec::new();
+                let mut check = |src: &[f64], k: usize| {
+                    assert_eq!(sha(&src[..k]), sha(&img.data[..k]), "{h}x{w}x{c}");
+                    seen.push(k);
+                };
+                g.apply_in_place_along(&mut got, scratch, &mut check, false);
+                assert!(seen.is_sorted(), "{h}x{w}x{c}: {seen:?}");
+                assert_eq!(seen.last(), Some(&img.data.len()), "{h}x{w}x{c}");
+                assert_eq!(sha(&got.data), sha(&want.data), "{h}x{w}x{c}");
             }
         }
     }

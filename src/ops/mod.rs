@@ -37,20 +37,26 @@ impl Op {
     /// Applies the op to `img` in place (what the runner does: a step's input is not needed
     /// once its output exists), reusing `scratch`.
     pub fn apply_in_place(&self, img: &mut Image, scratch: &mut OpScratch) {
-        self.apply_in_place_summed(img, scratch, false);
+        self.apply_in_place_along(img, scratch, &mut |_, _| {}, false);
     }
 
-    /// [`Op::apply_in_place`]; with `sum`, also returns `np.sum` of the result
-    /// ([`crate::metrics::pairwise_sum`], bit-identical) if the op took it along the way, while
-    /// the samples were in cache. `None` means the caller must sum the result itself.
-    pub fn apply_in_place_summed(
+    /// [`Op::apply_in_place`], with work for the caller done along the way, while the samples
+    /// are in cache:
+    /// - `input_read(input, k)` is called as the first `k` input samples are about to be read,
+    ///   in increasing `k` and ending with all of them, before any sample is overwritten (every
+    ///   op must call it so);
+    /// - with `sum`, the op returns `np.sum` of its result ([`crate::metrics::pairwise_sum`],
+    ///   bit-identical) if it took it along the way; `None` means the caller must sum the result
+    ///   itself.
+    pub fn apply_in_place_along(
         &self,
         img: &mut Image,
         scratch: &mut OpScratch,
+        input_read: &mut dyn FnMut(&[f64], usize),
         sum: bool,
     ) -> Option<f64> {
         match self {
-            Op::Gaussian(g) => g.apply_in_place_summed(img, &mut scratch.gaussian, sum),
+            Op::Gaussian(g) => g.apply_in_place_along(img, &mut scratch.gaussian, input_read, sum),
         }
     }
 
