@@ -213,9 +213,11 @@ impl Gaussian {
     }
 
     /// [`Gaussian::apply_in_place`], with work for the caller done along the way:
-    /// - `input_read(input, k)` is called as the first `k` input samples are about to be read
-    ///   (in increasing `k`, ending with all of them, before any is overwritten), so a caller can
-    ///   take a sum of the input while the filter brings it into cache;
+    /// - `input_read(input, k)` is called as the first `k` input samples are about to be read,
+    ///   in increasing `k` and ending with all of them; a sample is overwritten only once it lies
+    ///   more than 128 samples before the largest `k` passed, so a caller can take a pairwise
+    ///   sum of the input ([`PairwiseStream`], whose leaves are at most 128 long) while the filter
+    ///   brings it into cache;
     /// - with `sum`, it returns `np.sum` of the result ([`pairwise_sum`], bit-identical) when the
     ///   pass could take it while the rows were in cache (`None` otherwise: the caller sums the
     ///   result itself).
@@ -264,8 +266,8 @@ impl Gaussian {
         None
     }
 
-    /// Both passes of a one-channel image through [`gray_bands`], into `scratch.tmp`, which is
-    /// then swapped with `img.data`; with `sum`, returns the result's [`pairwise_sum`], taken a
+    /// Both passes of a one-channel image through [`gray_bands`] (in place, or through
+    /// `scratch.tmp` in `wrap` mode); with `sum`, returns the result's [`pairwise_sum`], taken a
     /// group of rows at a time while they are in cache.
     #[cfg(target_arch = "x86_64")]
     fn gray_in_bands(
@@ -281,11 +283,9 @@ impl Gaussian {
         self.set_cval_row(w, scratch);
         let r1 = cached(&scratch.half[1]).len() - 1;
         self.set_ext_index(w, r1, scratch);
-        // Every sample is overwritten, so the reused buffer is not cleared first.
-        set_len(&mut scratch.tmp, img.data.len());
         let mut stream = sum.then(|| PairwiseStream::new(h * w));
         gray_bands(
-            &img.data,
+            &mut img.data,
             &mut scratch.tmp,
             (h, w),
             [cached(&scratch.half[0]), cached(&scratch.half[1])],
@@ -296,14 +296,13 @@ impl Gaussian {
                 &mut scratch.panel,
                 &mut scratch.out_panel,
             ],
-            |src, rows| input_read(src, rows * w),
+            |src, rows| input_read(src, rows),
             |out, rows| {
                 if let Some(s) = stream.as_mut() {
                     s.advance(out, rows * w);
                 }
             },
         );
-        std::mem::swap(&mut img.data, &mut scratch.tmp);
         stream.and_then(|s| s.sum())
     }
 
@@ -984,21 +983,32 @@ const COPY_PANELS: usize = 4;
 /// beats 3–8 bands; at 1024², 3 bands beat 1).
 const GROUP_BYTES: usize = 1 << 20;
 
-/// Both passes over a one-channel `h × w` image `src` into `dst`, on AVX-512 machines, a group
-/// of bands at a time (see [`GROUP_BYTES`]) and without an intermediate image: for each group,
-/// the axis-0 pass (column panels of the group's rows extended by `r0` above and below, copied
-/// into `panel`) writes its results straight into the group's transposed bands, where band `b`
-/// holds `w + 2r1` strips and strip `r1 + x`, lane `i` is the axis-0 result at row `32b + i`,
-/// column `x` (each panel is computed 32 rows at a time into a tile, transposed into the
-/// band). The axis-1 pass of [`horizontal_bands`] then fills each band's `2r1` edge strips,
-/// correlates it, and transposes it back into `dst`. So the working set of a group stays in
-/// cache, and the image is read once and written once.
+/// Output groups of [`gray_bands`] held back (transposed, in cache) until the input rows they
+/// replace are no longer read; past this delay the result goes to a second image buffer.
+const RING: usize = 4;
+
+/// Both passes over a one-channel `h × w` image `data`, on AVX-512 machines, a group of bands at
+/// a time (see [`GROUP_BYTES`]) and without an intermediate image: for each group, the axis-0
+/// pass (column panels of the group's rows extended by `r0` above and below, copied into
+/// `panel`) writes its results straight into the group's transposed bands, where band `b` holds
+/// `w + 2r1` strips and strip `r1 + x`, lane `i` is the axis-0 result at row `32b + i`, column
+/// `x` (each panel is computed 32 rows at a time into a tile, transposed into the band). The
+/// axis-1 pass of [`horizontal_bands`] then fills each band's `2r1` edge strips and correlates
+/// it into a slot of `ring` (still transposed). So the working set of a group stays in cache.
 ///
-/// Before each group, `rows_read(src, n)` is called with the number of leading input rows that
-/// group reads up to (all `h` by the last group), so that a caller summing the input does so
-/// just before the group copies those rows into its panels (which then find them in cache).
-/// After each group, `rows_done(dst, n)` is called with the `n` output rows finished so far
-/// (for sums taken while they are in cache).
+/// The result replaces `data` in place: a group's slot is transposed back into its rows once no
+/// later group reads them (with `r0` up to a group's height, two groups later), so the image is
+/// read once and written once, with no second image buffer. Where that takes more than [`RING`]
+/// groups (`wrap` mode reads the top rows again at the bottom), the rows go to `spare` instead,
+/// which is then swapped with `data`.
+///
+/// Before each group, `rows_read(data, k)` is called with the number of leading input samples
+/// that group reads up to (all of them by the last group), so that a caller summing the input
+/// does so just before the group copies those rows into its panels (which then find them in
+/// cache). A sample is overwritten only once it lies more than 128 samples (numpy's pairwise
+/// block) before the last count passed, so a pairwise sum advanced to that count has taken it
+/// in. After each group's rows are written, `rows_done(out, n)` is called with the `n` output
+/// rows finished so far (`out` is where they are).
 ///
 /// Every sample gets the operations of [`vertical_pass`] then [`horizontal_pass`] on the same
 /// operands, so the result is bit-identical to the two separate passes. Callers keep
@@ -1007,94 +1017,131 @@ const GROUP_BYTES: usize = 1 << 20;
 #[allow(clippy::too_many_arguments)]
 #[multiversion::multiversion(targets = "simd")]
 fn gray_bands(
-    src: &[f64],
-    dst: &mut [f64],
+    data: &mut Vec<f64>,
+    spare: &mut Vec<f64>,
     (h, w): (usize, usize),
     [half0, half1]: [&[f64]; 2],
     (mode, cval, cval_row): (BoundaryMode, f64, &[f64]),
     ext_index: &[usize],
-    [bands, panel, out_panel]: [&mut Vec<f64>; 3],
+    [bands, panel, ring]: [&mut Vec<f64>; 3],
     mut rows_read: impl FnMut(&[f64], usize),
     mut rows_done: impl FnMut(&[f64], usize),
 ) {
-    if h == 0 || w == 0 || half0.is_empty() || half1.is_empty() || src.len() < h * w {
+    if h == 0 || w == 0 || half0.is_empty() || half1.is_empty() || data.len() != h * w {
         return;
     }
-    let dst = &mut dst[..h * w];
     let (r0, r1) = (half0.len() - 1, half1.len() - 1);
     let span = w + 2 * r1;
-    let row = |p: isize| match mode.map_index(p, h) {
-        Some(i) => &src[i * w..(i + 1) * w],
-        None => cval_row,
-    };
-    // The source row of every extended row position `p = -r0 ..= h - 1 + r0`.
-    let rows: Vec<&[f64]> = (0..h + 2 * r0)
-        .map(|p| row(p as isize - r0 as isize))
+    // The source row of every extended row position `p = -r0 ..= h - 1 + r0` (None: cval).
+    let rows: Vec<Option<usize>> = (0..h + 2 * r0)
+        .map(|p| mode.map_index(p as isize - r0 as isize, h))
         .collect();
     let band_bytes = span * std::mem::size_of::<[f64; STRIP]>();
     let group_bands = (GROUP_BYTES / band_bytes).clamp(1, h.div_ceil(STRIP));
+    let gr = group_bands * STRIP;
+    let groups = h.div_ceil(gr);
+    // The last group reading each input row, then the group after which each group's rows may
+    // be overwritten.
+    let mut last_read = vec![0; h];
+    for g in 0..groups {
+        let (y0, gh) = (g * gr, gr.min(h - g * gr));
+        for i in rows[y0..y0 + gh + 2 * r0].iter().flatten() {
+            last_read[*i] = g;
+        }
+    }
+    let free_after: Vec<usize> = (0..groups)
+        .map(|g| {
+            last_read[g * gr..(g * gr + gr).min(h)]
+                .iter()
+                .copied()
+                .max()
+                .unwrap_or(g)
+        })
+        .collect();
+    let in_place = free_after.iter().enumerate().all(|(g, &f)| f < g + RING);
+    if !in_place {
+        // Every sample is overwritten, so the reused buffer is not cleared first.
+        set_len(spare, h * w);
+    }
     let t = aligned_strips(bands, group_bands * span);
-    let op = aligned_strips(out_panel, w);
+    let slots = aligned_strips(ring, RING.min(groups) * group_bands * w);
     let mut tile = [[0.0f64; STRIP]; STRIP];
-    for y0 in (0..h).step_by(group_bands * STRIP) {
-        let gh = (group_bands * STRIP).min(h - y0);
+    // Groups computed but not yet written back.
+    let mut pending = std::collections::VecDeque::with_capacity(RING);
+    for g in 0..groups {
+        let (y0, gh) = (g * gr, gr.min(h - g * gr));
         let nb = gh.div_ceil(STRIP);
-        rows_read(src, (y0 + gh + r0).min(h));
-        // Extended rows y0 - r0 ..= y0 + gh - 1 + r0.
-        let rows = &rows[y0..y0 + gh + 2 * r0];
-        for x0 in (0..w).step_by(STRIP) {
-            let pw = STRIP.min(w - x0);
-            if pw == STRIP {
-                // The panels are copied [`COPY_PANELS`] at a time (panel `q` of a copy at
-                // `ps[q * m..]`), so each source row is read in one contiguous run.
-                let m = rows.len();
-                let q = x0 / STRIP % COPY_PANELS;
-                let x0c = x0 - q * STRIP;
-                let kn = ((w - x0c) / STRIP).min(COPY_PANELS);
-                let ps = aligned_strips(panel, kn * m);
-                if q == 0 {
-                    for (j, src_row) in rows.iter().enumerate() {
-                        let run = src_row[x0..x0 + kn * STRIP].as_chunks::<STRIP>().0;
-                        for (k, s) in run.iter().enumerate() {
-                            ps[k * m + j] = *s;
+        // The input samples read so far (the rows this group reads up to).
+        let read_upto = (y0 + gh + r0).min(h) * w;
+        {
+            let src: &[f64] = data;
+            rows_read(src, read_upto);
+            let row = |p: Option<usize>| match p {
+                Some(i) => &src[i * w..(i + 1) * w],
+                None => cval_row,
+            };
+            // Extended rows y0 - r0 ..= y0 + gh - 1 + r0.
+            let rows = &rows[y0..y0 + gh + 2 * r0];
+            for x0 in (0..w).step_by(STRIP) {
+                let pw = STRIP.min(w - x0);
+                if pw == STRIP {
+                    // The panels are copied [`COPY_PANELS`] at a time (panel `q` of a copy at
+                    // `ps[q * m..]`), so each source row is read in one contiguous run.
+                    let m = rows.len();
+                    let q = x0 / STRIP % COPY_PANELS;
+                    let x0c = x0 - q * STRIP;
+                    let kn = ((w - x0c) / STRIP).min(COPY_PANELS);
+                    let ps = aligned_strips(panel, kn * m);
+                    if q == 0 {
+                        for (j, &p) in rows.iter().enumerate() {
+                            let run = row(p)[x0..x0 + kn * STRIP].as_chunks::<STRIP>().0;
+                            for (k, s) in run.iter().enumerate() {
+                                ps[k * m + j] = *s;
+                            }
                         }
                     }
-                }
-                let p = &ps[q * m..(q + 1) * m];
-                for b in 0..nb {
-                    // Rows past `h` in the last band keep stale values: their lanes are
-                    // computed along axis 1 and never written back.
-                    let n = STRIP.min(gh - b * STRIP);
-                    panel_strips(&p[b * STRIP..], half0, tile[..n].iter_mut(), true);
-                    let to = &mut t[b * span + r1 + x0..][..STRIP];
-                    let tile = tile.as_flattened();
-                    avx512::transpose(tile, STRIP, to.as_flattened_mut(), STRIP, (STRIP, STRIP));
-                }
-            } else {
-                // The last `pw < 32` columns, one output row at a time.
-                set_len(panel, rows.len() * pw);
-                for (d, src_row) in panel.chunks_exact_mut(pw).zip(rows) {
-                    d.copy_from_slice(&src_row[x0..x0 + pw]);
-                }
-                let at = |j: usize| &panel[j * pw..(j + 1) * pw];
-                let out = &mut tile[0][..pw];
-                for y in 0..gh {
-                    correlate_slices(
-                        out,
-                        at(y + r0),
-                        half0,
-                        |k| at(y + r0 - k),
-                        |k| at(y + r0 + k),
-                    );
-                    let band = &mut t[y / STRIP * span + r1 + x0..][..pw];
-                    for (s, &v) in band.iter_mut().zip(out.iter()) {
-                        s[y % STRIP] = v;
+                    let p = &ps[q * m..(q + 1) * m];
+                    for b in 0..nb {
+                        // Rows past `h` in the last band keep stale values: their lanes are
+                        // computed along axis 1 and never written back.
+                        let n = STRIP.min(gh - b * STRIP);
+                        panel_strips(&p[b * STRIP..], half0, tile[..n].iter_mut(), true);
+                        let to = &mut t[b * span + r1 + x0..][..STRIP];
+                        let tile = tile.as_flattened();
+                        avx512::transpose(
+                            tile,
+                            STRIP,
+                            to.as_flattened_mut(),
+                            STRIP,
+                            (STRIP, STRIP),
+                        );
+                    }
+                } else {
+                    // The last `pw < 32` columns, one output row at a time.
+                    set_len(panel, rows.len() * pw);
+                    for (d, &p) in panel.chunks_exact_mut(pw).zip(rows) {
+                        d.copy_from_slice(&row(p)[x0..x0 + pw]);
+                    }
+                    let at = |j: usize| &panel[j * pw..(j + 1) * pw];
+                    let out = &mut tile[0][..pw];
+                    for y in 0..gh {
+                        correlate_slices(
+                            out,
+                            at(y + r0),
+                            half0,
+                            |k| at(y + r0 - k),
+                            |k| at(y + r0 + k),
+                        );
+                        let band = &mut t[y / STRIP * span + r1 + x0..][..pw];
+                        for (s, &v) in band.iter_mut().zip(out.iter()) {
+                            s[y % STRIP] = v;
+                        }
                     }
                 }
             }
         }
-        for b in 0..nb {
-            let n = STRIP.min(gh - b * STRIP);
+        let slot = &mut slots[g % RING * group_bands * w..][..group_bands * w];
+        for (b, op) in slot.chunks_exact_mut(w).take(nb).enumerate() {
             let p = &mut t[b * span..(b + 1) * span];
             for xe in (0..r1).chain(r1 + w..span) {
                 p[xe] = match ext_index[xe] {
@@ -1103,18 +1150,38 @@ fn gray_bands(
                 };
             }
             panel_strips(p, half1, op.iter_mut(), true);
-            let out = &mut dst[(y0 + b * STRIP) * w..][..n * w];
-            if n == STRIP {
-                transpose_out(op, w, out);
-            } else {
-                for (i, row) in out.chunks_exact_mut(w).enumerate() {
-                    for (v, s) in row.iter_mut().zip(op.iter()) {
-                        *v = s[i];
+        }
+        pending.push_back(g);
+        // Write back, in order, every group whose rows no group still to come reads (and which
+        // the input's sums have taken in).
+        while let Some(&g0) = pending.front() {
+            let (y0, gh) = (g0 * gr, gr.min(h - g0 * gr));
+            let last = g + 1 == groups;
+            let free = free_after[g0] <= g && (y0 + gh) * w + 128 <= read_upto;
+            if in_place && !(free || last) {
+                break;
+            }
+            pending.pop_front();
+            let out: &mut Vec<f64> = if in_place { data } else { spare };
+            let slot = &slots[g0 % RING * group_bands * w..][..group_bands * w];
+            for (b, op) in slot.chunks_exact(w).take(gh.div_ceil(STRIP)).enumerate() {
+                let n = STRIP.min(gh - b * STRIP);
+                let rows_out = &mut out[(y0 + b * STRIP) * w..][..n * w];
+                if n == STRIP {
+                    transpose_out(op, w, rows_out);
+                } else {
+                    for (i, row) in rows_out.chunks_exact_mut(w).enumerate() {
+                        for (v, s) in row.iter_mut().zip(op.iter()) {
+                            *v = s[i];
+                        }
                     }
                 }
             }
+            rows_done(out, y0 + gh);
         }
-        rows_done(dst, y0 + gh);
+    }
+    if !in_place {
+        std::mem::swap(data, spare);
     }
 }
 
@@ -1536,6 +1603,9 @@ mod tests {
                 (65, 80, 1, [4.0, 30.0]),
                 // Panels copied 4 at a time: a full copy, then one of 2, then a tail.
                 (40, 200, 1, [3.0, 20.0]),
+                // Several groups of one band, written back in place (or, in wrap mode, into
+                // the spare buffer).
+                (140, 2100, 1, [10.0, 10.0]),
             ] {
                 let img = input(7, h, w, c);
                 let g = Gaussian {
@@ -1560,39 +1630,56 @@ mod tests {
         }
     }
 
-    /// Every path calls `input_read` with the unchanged input, in increasing counts that end
-    /// with all of it, before the result replaces it; the result is the same as without.
+    /// Every path calls `input_read` in increasing counts that end with all of the input, and
+    /// overwrites no sample until it lies more than 128 before the largest count passed: at each
+    /// call, the samples from 128 before the previous count on are the input's, and a pairwise
+    /// sum advanced at each call is the input's sum. The result is the same as without, and
+    /// the output sum is the result's.
     #[test]
-    fn input_read_sees_all_of_the_unchanged_input() {
+    fn input_read_sees_every_sample_before_it_changes() {
         let mut scratches = [GaussianScratch::with_exp(f64::exp), portable_scratch()];
-        for (h, w, c, sigma) in [
-            (100, 130, 1, [5.0, 5.0]),   // gray bands, several groups
-            (70, 2100, 1, [10.0, 10.0]), // gray bands, one band per group
-            (33, 150, 3, [3.0, 2.5]),    // channels: the two passes
-            (12, 20, 1, [2.0, 5.0]),     // narrow
-            (9, 300, 1, [0.0, 4.0]),     // one axis
-            (5, 6, 1, [0.0, 0.0]),       // nothing to do
+        for (h, w, c, sigma, mode) in [
+            // Gray bands in place: one group, 10 groups of one band (rows written back two
+            // groups later), tiny r0 (written back at once), and wrap mode (through the spare
+            // buffer: the last groups read the first rows).
+            (100, 130, 1, [5.0, 5.0], BoundaryMode::Reflect),
+            (300, 2100, 1, [10.0, 10.0], BoundaryMode::Reflect),
+            (200, 2100, 1, [0.1, 10.0], BoundaryMode::Nearest),
+            (300, 2100, 1, [10.0, 10.0], BoundaryMode::Wrap),
+            (33, 150, 3, [3.0, 2.5], BoundaryMode::Reflect), // channels: the two passes
+            (12, 20, 1, [2.0, 5.0], BoundaryMode::Reflect),  // narrow
+            (9, 300, 1, [0.0, 4.0], BoundaryMode::Reflect),  // one axis
+            (5, 6, 1, [0.0, 0.0], BoundaryMode::Reflect),    // nothing to do
         ] {
             let img = input(3, h, w, c);
             let g = Gaussian {
                 sigma,
-                mode: BoundaryMode::Reflect,
+                mode,
                 cval: 0.0,
                 truncate: 4.0,
             };
+            let what = format!("{h}x{w}x{c} {sigma:?} {mode:?}");
+            // The portable code runs the two passes one after the other, out of place.
+            let mut want = img.clone();
+            g.apply_in_place(&mut want, &mut portable_scratch());
             for scratch in &mut scratches {
-                let mut want = img.clone();
-                g.apply_in_place(&mut want, scratch);
                 let mut got = img.clone();
-                let mut seen = Vec::new();
+                let mut seen = vec![0usize];
+                let mut sum = PairwiseStream::new(img.data.len());
                 let mut check = |src: &[f64], k: usize| {
-                    assert_eq!(sha(&src[..k]), sha(&img.data[..k]), "{h}x{w}x{c}");
+                    let from = seen.last().unwrap().saturating_sub(128);
+                    assert!(src[from..k] == img.data[from..k], "{what}: at {k}");
+                    sum.advance(src, k);
                     seen.push(k);
                 };
-                g.apply_in_place_along(&mut got, scratch, &mut check, false);
-                assert!(seen.is_sorted(), "{h}x{w}x{c}: {seen:?}");
-                assert_eq!(seen.last(), Some(&img.data.len()), "{h}x{w}x{c}");
-                assert_eq!(sha(&got.data), sha(&want.data), "{h}x{w}x{c}");
+                let out_sum = g.apply_in_place_along(&mut got, scratch, &mut check, true);
+                assert!(seen.is_sorted(), "{what}: {seen:?}");
+                assert_eq!(seen.last(), Some(&img.data.len()), "{what}");
+                assert_eq!(sum.sum(), Some(pairwise_sum(&img.data)), "{what}");
+                assert_eq!(sha(&got.data), sha(&want.data), "{what}");
+                if let Some(s) = out_sum {
+                    assert_eq!(s.to_bits(), pairwise_sum(&got.data).to_bits(), "{what}");
+                }
             }
         }
     }

@@ -43,8 +43,10 @@ impl Op {
     /// [`Op::apply_in_place`], with work for the caller done along the way, while the samples
     /// are in cache:
     /// - `input_read(input, k)` is called as the first `k` input samples are about to be read,
-    ///   in increasing `k` and ending with all of them, before any sample is overwritten (every
-    ///   op must call it so);
+    ///   in increasing `k` and ending with all of them (every op must call it so); a sample is
+    ///   overwritten only once it lies more than 128 samples (numpy's pairwise block) before the
+    ///   largest `k` passed, so a [`crate::metrics::PairwiseStream`] advanced to each `k` takes in
+    ///   every sample before it changes;
     /// - with `sum`, the op returns `np.sum` of its result ([`crate::metrics::pairwise_sum`],
     ///   bit-identical) if it took it along the way; `None` means the caller must sum the result
     ///   itself.
