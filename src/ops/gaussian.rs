@@ -89,7 +89,8 @@ pub struct GaussianScratch {
     /// One extended column panel for the axis-0 pass, or one band of lines, transposed, for
     /// the axis-1 pass.
     panel: Vec<f64>,
-    /// The axis-1 results of one band of lines, transposed (see [`horizontal_bands`]).
+    /// The axis-1 results of one band of lines, transposed (see [`horizontal_bands`]); in
+    /// [`gray_bands`], the ring of groups waiting to be written back.
     out_panel: Vec<f64>,
     /// The transposed bands of [`gray_bands`].
     bands: Vec<f64>,
