@@ -28,6 +28,14 @@ pub fn reserve_huge<T: Copy>(v: &mut Vec<T>, n: usize) {
     *v = fresh;
 }
 
+/// Makes `v` `n` long, zero-filling only the samples it did not have, for callers that then
+/// overwrite every sample; a buffer that grows large is advised for huge pages first.
+pub fn set_len(v: &mut Vec<f64>, n: usize) {
+    reserve_huge(v, n);
+    v.truncate(n);
+    v.resize(n, 0.0);
+}
+
 /// `madvise(MADV_HUGEPAGE)` on the 2 MB-aligned part of `[ptr, ptr + len)`; failures (no THP,
 /// another OS) are ignored: the advice is only a hint.
 fn advise_huge(ptr: *mut u8, len: usize) {

@@ -21,6 +21,7 @@
 //! 32 rows transposed in registers ([`horizontal_bands`]), and one-channel images skip the
 //! intermediate image: axis 0 writes straight into those transposed bands ([`gray_bands`]).
 
+use crate::mem::set_len;
 use crate::metrics::{pairwise_sum, PairwiseStream};
 use crate::ops::boundary::BoundaryMode;
 use crate::ops::npexp::numpy_exp;
@@ -139,14 +140,6 @@ impl GaussianScratch {
             self.half[slot] = Some((key.0, key.1, full[r..].to_vec()));
         }
     }
-}
-
-/// Makes `v` `n` long, zero-filling only the samples it did not have (the callers overwrite
-/// every sample).
-fn set_len(v: &mut Vec<f64>, n: usize) {
-    crate::mem::reserve_huge(v, n);
-    v.truncate(n);
-    v.resize(n, 0.0);
 }
 
 /// The cached half kernel of a slot (empty if not cached, which never happens when used).

@@ -546,7 +546,7 @@ pub fn write_bmp_rgb(width: usize, height: usize, pixels_rgb: &[u8]) -> Vec<u8> 
 /// [`write_bmp_rgb`] appended to `out`.
 fn bmp_rgb_into(out: &mut Vec<u8>, width: usize, height: usize, pixels_rgb: &[u8]) {
     let stride = (3 * width + 3) & !3;
-    out.reserve(54 + stride * height);
+    crate::mem::reserve_huge(out, out.len() + 54 + stride * height);
     bmp_headers(out, width, height, 24, stride, 0);
     bmp_rows(out, 3 * width, height, stride, |y, dst| {
         copy_row(pixels_rgb, 3 * width, y, dst, |src, dst| {

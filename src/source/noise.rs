@@ -226,9 +226,7 @@ fn noise_into_with(spec: &NoiseSpec, index: u64, out: &mut Vec<f64>, done: &mut 
         return;
     };
     // Every sample is overwritten below, so a reused buffer is not cleared first.
-    crate::mem::reserve_huge(out, n);
-    out.truncate(n);
-    out.resize(n, 0.0);
+    crate::mem::set_len(out, n);
     let loc = spec.loc_for(index);
     let scale = spec.scale;
     match spec.rng {
