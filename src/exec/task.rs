@@ -206,19 +206,16 @@ fn process(
     files.resize_with(plan.writers.len(), Vec::new);
     // The writers whose files were encoded.
     let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
-    // Whether a metric on `node` starts from the sum of its samples: the source or op producing
-    // it then takes the sum on the way, while the samples are in cache.
-    let wants_sum = |node: NodeRef| {
-        plan.metrics
-            .iter()
-            .any(|m| m.on == node && m.kind.uses_sum())
-    };
+    // The metrics on `node`, with their places in the row.
     let on = |node: NodeRef| {
         plan.metrics
             .iter()
             .enumerate()
             .filter(move |(_, m)| m.on == node)
     };
+    // Whether a metric on `node` starts from the sum of its samples: the source or op producing
+    // it then takes the sum on the way, while the samples are in cache.
+    let wants_sum = |node: NodeRef| on(node).any(|(_, m)| m.kind.uses_sum());
     // A node whose only uses are moment metrics (mean, sum, variance, std), at least one a
     // variance, and which the next step reads: the variance's second pass rides along that
     // step's reading of it (see `Op::apply_in_place_along`) instead of being a pass of its own.
@@ -229,10 +226,9 @@ fn process(
     };
     let mut visit =
         |node: NodeRef, img: &Image, sum: Option<f64>, metrics: &mut [f64]| -> Result<(), String> {
-            let on_node = || on(node);
             // The variance's second pass (squared deviations) rides along the first encoder that
             // reads the image row by row; whatever it does not read is summed after the writers.
-            let mut var = on_node().any(|(_, m)| m.kind.uses_variance()).then(|| {
+            let mut var = on(node).any(|(_, m)| m.kind.uses_variance()).then(|| {
                 let sum = sum.unwrap_or_else(|| pairwise_sum(&img.data));
                 (sum, VarianceStream::new(img.data.len(), sum))
             });
@@ -265,7 +261,7 @@ fn process(
                 encoded.push(w);
             }
             let var = var.map(|(_, v)| v.finish(&img.data));
-            for (m, mp) in on_node() {
+            for (m, mp) in on(node) {
                 metrics[m] = mp.kind.compute_given(&img.data, sum, var);
             }
             Ok(())

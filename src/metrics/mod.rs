@@ -66,11 +66,11 @@ impl MetricKind {
     /// The metric over `data`, bit-identical to the numpy function of the same name applied to
     /// the C-contiguous float64 array whose memory is `data`.
     pub fn compute(self, data: &[f64]) -> f64 {
-        self.compute_given_sum(data, None)
+        self.compute_given(data, None, None)
     }
 
     /// Whether the metric starts from `np.sum` of the data (which a producer may have taken
-    /// already: see [`MetricKind::compute_given_sum`]).
+    /// already: see [`MetricKind::compute_given`]).
     pub fn uses_sum(self) -> bool {
         !matches!(self, MetricKind::Min | MetricKind::Max)
     }
@@ -93,24 +93,21 @@ impl MetricKind {
         matches!(self, MetricKind::Variance | MetricKind::Std)
     }
 
-    /// [`MetricKind::compute`], given `sum` = [`pairwise_sum`]`(data)` if known (it must be that
-    /// value exactly: it saves the pass that would compute it).
-    pub fn compute_given_sum(self, data: &[f64], sum: Option<f64>) -> f64 {
-        self.compute_given(data, sum, None)
-    }
-
-    /// [`MetricKind::compute_given_sum`], also given `var` = `np.var(data)` if known (from a
-    /// [`VarianceStream`]).
+    /// [`MetricKind::compute`], given `sum` = [`pairwise_sum`]`(data)` and `var` = `np.var(data)`
+    /// where known (they must be those values exactly: each saves the pass that would compute
+    /// it).
     pub fn compute_given(self, data: &[f64], sum: Option<f64>, var: Option<f64>) -> f64 {
+        let n = data.len();
         let sum = || sum.unwrap_or_else(|| pairwise_sum(data));
-        let var = || var.unwrap_or_else(|| variance(data, sum()));
         match self {
-            MetricKind::Variance => var(),
-            MetricKind::Mean => sum() / data.len() as f64,
-            MetricKind::Std => var().sqrt(),
             MetricKind::Min => extrema::min(data),
             MetricKind::Max => extrema::max(data),
-            MetricKind::Sum => sum(),
+            MetricKind::Variance | MetricKind::Std => {
+                let s = sum();
+                let var = var.unwrap_or_else(|| variance(data, s));
+                self.from_moments(n, s, var)
+            }
+            MetricKind::Mean | MetricKind::Sum => self.from_moments(n, sum(), f64::NAN),
         }
     }
 }
@@ -119,18 +116,18 @@ impl MetricKind {
 /// squared deviations are summed leaf by leaf as the pass goes (see [`PairwiseStream`]),
 /// bit-identical to [`MetricKind::Variance`].
 pub struct VarianceStream {
+    n: usize,
     mean: f64,
     squares: PairwiseStream,
-    squares_len: usize,
 }
 
 impl VarianceStream {
     /// For a buffer of `n` samples whose [`pairwise_sum`] is `sum`.
     pub fn new(n: usize, sum: f64) -> Self {
         VarianceStream {
+            n,
             mean: sum / n as f64,
             squares: PairwiseStream::new(n),
-            squares_len: n,
         }
     }
 
@@ -146,14 +143,13 @@ impl VarianceStream {
     /// `np.var` of the buffer once [`VarianceStream::advance`] has seen all of it (`None`
     /// before).
     pub fn total(&self) -> Option<f64> {
-        let n = self.squares_len;
-        self.squares.sum().map(|ss| ss / n as f64)
+        self.squares.sum().map(|ss| ss / self.n as f64)
     }
 
     /// `np.var(data)`, taking in whatever [`VarianceStream::advance`] has not seen.
     pub fn finish(mut self, data: &[f64]) -> f64 {
         self.advance(data, data.len());
-        self.squares.sum().unwrap_or(f64::NAN) / data.len() as f64
+        self.total().unwrap_or(f64::NAN)
     }
 }
 
