@@ -290,7 +290,7 @@ impl Gaussian {
                 &mut scratch.panel,
                 &mut scratch.out_panel,
             ],
-            |src, rows| input_read(src, rows),
+            &mut *input_read,
             |out, rows| {
                 if let Some(s) = stream.as_mut() {
                     s.advance(out, rows * w);
@@ -953,8 +953,8 @@ fn horizontal_bands(
             };
         }
         panel_strips(p, half, op.iter_mut(), true);
-        if c == 1 && nb == STRIP {
-            transpose_out(op, w, &mut dst[l0 * w..][..STRIP * w]);
+        if c == 1 {
+            transpose_out(op, w, &mut dst[l0 * w..][..nb * w]);
         } else {
             for (i, l) in (l0..l0 + nb).enumerate() {
                 let b = base(l);
@@ -1158,18 +1158,9 @@ fn gray_bands(
             pending.pop_front();
             let out: &mut Vec<f64> = if in_place { data } else { spare };
             let slot = &slots[g0 % RING * group_bands * w..][..group_bands * w];
-            for (b, op) in slot.chunks_exact(w).take(gh.div_ceil(STRIP)).enumerate() {
-                let n = STRIP.min(gh - b * STRIP);
-                let rows_out = &mut out[(y0 + b * STRIP) * w..][..n * w];
-                if n == STRIP {
-                    transpose_out(op, w, rows_out);
-                } else {
-                    for (i, row) in rows_out.chunks_exact_mut(w).enumerate() {
-                        for (v, s) in row.iter_mut().zip(op.iter()) {
-                            *v = s[i];
-                        }
-                    }
-                }
+            let rows_out = out[y0 * w..][..gh * w].chunks_mut(STRIP * w);
+            for (op, band) in slot.chunks_exact(w).zip(rows_out) {
+                transpose_out(op, w, band);
             }
             rows_done(out, y0 + gh);
         }
@@ -1191,14 +1182,19 @@ fn transpose_in(band: &[f64], w: usize, p: &mut [[f64; STRIP]]) {
     }
 }
 
-/// `band[i * w + x] = p[x][i]`: the inverse of [`transpose_in`].
+/// `band[i * w + x] = p[x][i]` for the `n = band.len() / w` (at most [`STRIP`]) rows of `band`:
+/// the inverse of [`transpose_in`], also for a band's partial last rows.
 #[cfg(target_arch = "x86_64")]
 fn transpose_out(p: &[[f64; STRIP]], w: usize, band: &mut [f64]) {
-    let w8 = w - w % 8;
-    avx512::transpose(p.as_flattened(), STRIP, band, w, (w8, STRIP));
-    for (x, s) in p.iter().enumerate().take(w).skip(w8) {
-        for (i, &v) in s.iter().enumerate() {
-            band[i * w + x] = v;
+    let n = band.len() / w;
+    let (w8, n8) = (w - w % 8, n - n % 8);
+    avx512::transpose(p.as_flattened(), STRIP, band, w, (w8, n8));
+    // The rest, sample by sample: the last `w % 8` columns of the first `n8` rows, and the last
+    // `n % 8` rows whole.
+    for (i, row) in band.chunks_exact_mut(w).enumerate() {
+        let from = if i < n8 { w8 } else { 0 };
+        for (v, s) in row[from..].iter_mut().zip(&p[from..]) {
+            *v = s[i];
         }
     }
 }
