@@ -946,12 +946,7 @@ fn horizontal_bands(
                 s[nb..].fill(0.0);
             }
         }
-        for xe in (0..r).chain(r + w..w + 2 * r) {
-            p[xe] = match ext_index[xe] {
-                i if i < w => p[r + i],
-                _ => [cval; STRIP],
-            };
-        }
+        fill_edges(p, r, ext_index, cval);
         panel_strips(p, half, op.iter_mut(), true);
         if c == 1 {
             transpose_out(op, w, &mut dst[l0 * w..][..nb * w]);
@@ -1137,12 +1132,7 @@ fn gray_bands(
         let slot = &mut slots[g % RING * group_bands * w..][..group_bands * w];
         for (b, op) in slot.chunks_exact_mut(w).take(nb).enumerate() {
             let p = &mut t[b * span..(b + 1) * span];
-            for xe in (0..r1).chain(r1 + w..span) {
-                p[xe] = match ext_index[xe] {
-                    i if i < w => p[r1 + i],
-                    _ => [cval; STRIP],
-                };
-            }
+            fill_edges(p, r1, ext_index, cval);
             panel_strips(p, half1, op.iter_mut(), true);
         }
         pending.push_back(g);
@@ -1167,6 +1157,23 @@ fn gray_bands(
     }
     if !in_place {
         std::mem::swap(data, spare);
+    }
+}
+
+/// Fills the `2r` edge strips of a transposed band `p` of `w + 2r` strips (strip `r + x` holds
+/// column `x`; `ext_index` has an entry per strip): each becomes a copy of the column
+/// `ext_index` maps it to, or `cval` where it maps to none, as [`horizontal_pass`] extends its
+/// lines.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn fill_edges(p: &mut [[f64; STRIP]], r: usize, ext_index: &[usize], cval: f64) {
+    let span = ext_index.len();
+    let w = span - 2 * r;
+    for xe in (0..r).chain(r + w..span) {
+        p[xe] = match ext_index[xe] {
+            i if i < w => p[r + i],
+            _ => [cval; STRIP],
+        };
     }
 }
 
