@@ -496,11 +496,34 @@ mod avx512 {
         out: &mut [f64],
         done: &mut dyn FnMut(&[f64]),
     ) {
+        // The two batches (40 KB) are kept per thread: zeroing fresh ones cost more than a
+        // 32² image's noise itself.
+        thread_local! {
+            static BATCHES: std::cell::Cell<Option<[Box<Batch>; 2]>> =
+                const { std::cell::Cell::new(None) };
+        }
+        let [mut cur, mut next] = BATCHES
+            .take()
+            .unwrap_or_else(|| [Batch::new(), Batch::new()]);
+        fill_batches(seed, loc, scale, clip, out, done, [&mut cur, &mut next]);
+        BATCHES.set(Some([cur, next]));
+    }
+
+    /// [`fill_avx512`] with its two batches.
+    #[target_feature(enable = "avx512f,avx512dq,popcnt")]
+    fn fill_batches(
+        seed: u32,
+        loc: f64,
+        scale: f64,
+        clip: Option<(f64, f64)>,
+        out: &mut [f64],
+        done: &mut dyn FnMut(&[f64]),
+        [mut cur, mut next]: [&mut Batch; 2],
+    ) {
         let mut mt = MtBlocks::new(seed);
         // Software pipelining: while the candidates of one round are generated (integer and
         // shuffle work), the outputs of the previous round are written a chunk at a time
         // (division, square root and stores), so the two overlap.
-        let (mut cur, mut next) = (Batch::new(), Batch::new());
         let mut em = Emitter::new(loc, scale, clip);
         let n = out.len();
         // `out[..pend.start]` is written, `out[pend]` is written from `cur` during the next
@@ -512,13 +535,13 @@ mod avx512 {
             next.m = 0;
             'round: for _ in 0..ROUND {
                 twist(&mut mt.key);
-                next.m = candidates(&mt.key, &mut next, || em.step(&mut pending, &cur));
+                next.m = candidates(&mt.key, next, || em.step(&mut pending, cur));
                 if 2 * next.m >= left {
                     break 'round;
                 }
             }
             while !pending.is_empty() {
-                em.step(&mut pending, &cur);
+                em.step(&mut pending, cur);
             }
             done(&out[..pend.end]);
             logs(&next.r2[..next.m], &mut next.ln[..next.m]);
@@ -529,7 +552,7 @@ mod avx512 {
         }
         let mut pending = &mut out[pend];
         while !pending.is_empty() {
-            em.step(&mut pending, &cur);
+            em.step(&mut pending, cur);
         }
         done(out);
     }
