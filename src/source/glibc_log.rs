@@ -15,10 +15,22 @@
 //! y  = fma(r3, fma(fma(r, A4, A3), r2, fma(r, A2, A1)), fma(r2, A0, lo)) + hi
 //! ```
 //!
-//! for `x` outside `[0x3fee000000000000, 0x3ff1090000000000]` (near 1 it takes a longer
-//! polynomial) and outside the special inputs (zero, negative, subnormal, infinite, NaN). This
-//! module computes that path with AVX-512 and hands every other lane to the C library's `log`.
-//! The tables and constants are glibc's (`e_log_data.c`, `N = 128`).
+//! for `x` outside `[0x3fee000000000000, 0x3ff1090000000000)`. Near 1, in that range, it
+//! takes a longer polynomial and splits `r` in two halves instead of the table:
+//!
+//! ```text
+//! r  = x - 1.0                         r2 = r * r                 r3 = r * r2
+//! p  = fma(fma(fma(r3, B10, fma(r2, B9, fma(r, B8, B7))), r3, fma(r2, B6, fma(r, B5, B4))),
+//!          r3, fma(r2, B3, fma(r, B2, B1)))
+//! rhi = fnma(2^27, r, fma(r, 2^27, r))  rlo = r - rhi            s  = rhi * rhi
+//! hi = fma(s, B0, r)                   lo = fma(s, B0, r - hi)
+//! lo = fma(B0 * rlo, r + rhi, lo)      y  = hi + fma(p, r3, lo)
+//! ```
+//!
+//! (read off the same build: glibc 2.36's `__ieee754_log_fma`, where GCC also fused the
+//! `r + w - w` of the source). Lanes with special inputs (zero, negative, subnormal, infinite,
+//! NaN) go to the C library's `log`. The tables and constants are glibc's (`e_log_data.c`,
+//! `N = 128`).
 //!
 //! The vector path is used only after a self-test has found it equal to the C library's `log`
 //! on this machine (a libm with another algorithm, or a CPU without AVX-512F and FMA, keeps the
@@ -43,6 +55,22 @@ const A: [u64; 5] = [
     0x3fc999b324f10111,
     0xbfc55575e506c89f,
 ];
+/// The near-1 polynomial's coefficients `B[0..11]` (for `log1p(r)`).
+const B: [u64; 11] = [
+    0xbfe0000000000000,
+    0x3fd5555555555577,
+    0xbfcffffffffffdcb,
+    0x3fc999999995dd0c,
+    0xbfc55555556745a7,
+    0x3fc24924a344de30,
+    0xbfbfffffa4423d65,
+    0x3fbc7184282ad6ca,
+    0xbfb999eb43b068ff,
+    0x3fb78182f7afd085,
+    0xbfb5521375d145cd,
+];
+/// `2^27`: the near-1 path splits `r` at this scale.
+const SPLIT: u64 = 0x41a0000000000000;
 /// `x` with bits in `LO .. LO + NEAR_ONE` takes glibc's near-1 path.
 const LO: u64 = 0x3fee000000000000;
 const NEAR_ONE: u64 = 0x3ff1090000000000 - 0x3fee000000000000;
@@ -106,8 +134,8 @@ const SENSITIVE: [u64; 10] = [
 ];
 
 /// Inputs for the self-test: both ends of every table interval over the exponents that the
-/// polar method produces, values near 1, a spread of pseudo-random values in `(0, 1)`, and the
-/// [`SENSITIVE`] ones.
+/// polar method produces, a spread of pseudo-random values in `(0, 1)` and in the near-1
+/// range, the ends of that range, and the [`SENSITIVE`] ones.
 fn self_test_inputs() -> Vec<f64> {
     let mut v = Vec::new();
     for e in 0x3c0u64..0x400 {
@@ -124,6 +152,13 @@ fn self_test_inputs() -> Vec<f64> {
         v.push(f64::to_bits(
             (s >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0),
         ));
+    }
+    // The near-1 range (6 % of polar inputs), densely: its own fused operations.
+    for _ in 0..4096 {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        v.push(LO + s % NEAR_ONE);
     }
     v.extend([
         LO - 1,
@@ -142,7 +177,7 @@ fn self_test_inputs() -> Vec<f64> {
 #[cfg(target_arch = "x86_64")]
 mod avx512 {
     use super::table::{INVC, LOGC};
-    use super::{A, LN2HI, LN2LO, LO, NEAR_ONE, OFF};
+    use super::{A, B, LN2HI, LN2LO, LO, NEAR_ONE, OFF, SPLIT};
     use std::arch::x86_64::*;
 
     /// See [`super::ln_in_place`].
@@ -155,6 +190,8 @@ mod avx512 {
         let c = |bits: u64| _mm512_set1_pd(f64::from_bits(bits));
         let (ln2hi, ln2lo) = (c(LN2HI), c(LN2LO));
         let a: [__m512d; 5] = A.map(c);
+        let b: [__m512d; 11] = B.map(c);
+        let split = c(SPLIT);
         let minus_one = _mm512_set1_pd(-1.0);
         let (chunks, rest) = v.as_chunks_mut::<8>();
         for x8 in chunks {
@@ -191,19 +228,25 @@ mod avx512 {
                 _mm512_fmadd_pd(r, a[2], a[1]),
             );
             let y = _mm512_add_pd(_mm512_fmadd_pd(r3, q, _mm512_fmadd_pd(r2, a[0], lo)), hi);
-            // SAFETY: `x8` holds 8 f64.
-            unsafe { _mm512_storeu_pd(x8.as_mut_ptr(), y) };
-            // Lanes near 1 or special: glibc's other paths.
             let near = _mm512_cmplt_epu64_mask(
                 _mm512_sub_epi64(ix, _mm512_set1_epi64(LO as i64)),
                 _mm512_set1_epi64(NEAR_ONE as i64),
             );
+            // About 6 % of polar inputs are near 1, so 40 % of vectors hold one.
+            let y = if near != 0 {
+                _mm512_mask_blend_pd(near, y, near_one(x, &b, split))
+            } else {
+                y
+            };
+            // SAFETY: `x8` holds 8 f64.
+            unsafe { _mm512_storeu_pd(x8.as_mut_ptr(), y) };
+            // Special lanes: glibc's other paths.
             let top = _mm512_srli_epi64::<48>(ix);
             let special = _mm512_cmpgt_epu64_mask(
                 _mm512_sub_epi64(top, _mm512_set1_epi64(0x10)),
                 _mm512_set1_epi64(0x7ff0 - 0x10 - 1),
             );
-            let mut other = near | special;
+            let mut other = special;
             while other != 0 {
                 let j = other.trailing_zeros() as usize;
                 x8[j] = orig[j].ln();
@@ -211,6 +254,30 @@ mod avx512 {
             }
         }
         super::ln_scalar(rest);
+    }
+
+    /// glibc's near-1 path on eight lanes (see the module docs for the operations).
+    #[inline]
+    #[target_feature(enable = "avx512f,fma")]
+    fn near_one(x: __m512d, b: &[__m512d; 11], split: __m512d) -> __m512d {
+        let r = _mm512_sub_pd(x, _mm512_set1_pd(1.0));
+        let r2 = _mm512_mul_pd(r, r);
+        let r3 = _mm512_mul_pd(r, r2);
+        let p2 = _mm512_fmadd_pd(r2, b[3], _mm512_fmadd_pd(r, b[2], b[1]));
+        let p3 = _mm512_fmadd_pd(r2, b[6], _mm512_fmadd_pd(r, b[5], b[4]));
+        let p = _mm512_fmadd_pd(
+            r3,
+            b[10],
+            _mm512_fmadd_pd(r2, b[9], _mm512_fmadd_pd(r, b[8], b[7])),
+        );
+        let p = _mm512_fmadd_pd(_mm512_fmadd_pd(p, r3, p3), r3, p2);
+        let rhi = _mm512_fnmadd_pd(split, r, _mm512_fmadd_pd(r, split, r));
+        let rlo = _mm512_sub_pd(r, rhi);
+        let s = _mm512_mul_pd(rhi, rhi);
+        let hi = _mm512_fmadd_pd(s, b[0], r);
+        let lo = _mm512_fmadd_pd(s, b[0], _mm512_sub_pd(r, hi));
+        let lo = _mm512_fmadd_pd(_mm512_mul_pd(b[0], rlo), _mm512_add_pd(r, rhi), lo);
+        _mm512_add_pd(hi, _mm512_fmadd_pd(p, r3, lo))
     }
 }
 
