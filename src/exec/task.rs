@@ -2,7 +2,7 @@
 //! failure (decode, out-of-range values, a write) makes the image a failed row, and every file it
 //! had written is removed again, so a failed image leaves no output behind.
 
-use super::state::{job_key, Entry, NewEntry};
+use super::state::{job_key, output_hash, Entry, NewEntry};
 use crate::metrics::{pairwise_sum, VarianceStream};
 use crate::ops::OpScratch;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
@@ -120,7 +120,8 @@ fn failed_row(plan: &Plan, job: &Job, error: String, start: Instant) -> Row {
     }
 }
 
-/// Computes one image from its input bytes; returns its row and the blake3 of every output.
+/// Computes one image from its input bytes; returns its row and the [`output_hash`] of every
+/// output.
 /// Never panics outward (a panic becomes a failed row).
 pub fn run_image(
     plan: &Plan,
@@ -128,7 +129,7 @@ pub fn run_image(
     input: Option<&[u8]>,
     scratch: &mut Scratch,
     start: Instant,
-) -> (Row, Vec<blake3::Hash>) {
+) -> (Row, Vec<u128>) {
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         process(plan, job, input, scratch)
     }))
@@ -188,14 +189,14 @@ fn load(
     }
 }
 
-/// Metric values, in plan order, and the blake3 of each output; outputs are written before
+/// Metric values, in plan order, and the [`output_hash`] of each output; outputs are written before
 /// returning Ok.
 fn process(
     plan: &Plan,
     job: &Job,
     input: Option<&[u8]>,
     scratch: &mut Scratch,
-) -> Result<(Vec<f64>, Vec<blake3::Hash>), String> {
+) -> Result<(Vec<f64>, Vec<u128>), String> {
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
     let Scratch {
         img,
@@ -304,7 +305,7 @@ fn process(
         .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
         .collect();
     commit(&files, folders)?;
-    let hashes = files.iter().map(|(_, b)| blake3::hash(b)).collect();
+    let hashes = files.iter().map(|(_, b)| output_hash(b)).collect();
     Ok((metrics, hashes))
 }
 
