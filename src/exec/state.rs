@@ -340,7 +340,6 @@ mod tests {
         }
     }
 
-    /// The line of a new entry is the line of its `Entry`, whatever the row holds.
     #[test]
     fn output_hashes_are_xxh3_128_as_32_hex_digits() {
         // XXH3-128 reference values (of "" and of "abc"): a recorded state stays readable only
@@ -355,6 +354,7 @@ mod tests {
         );
     }
 
+    /// The line of a new entry is the line of its `Entry`, whatever the row holds.
     #[test]
     fn new_entry_line_is_the_entry_line() {
         let dir = tempfile::tempdir().unwrap();

@@ -341,9 +341,7 @@ mod tests {
         assert_eq!(listing(&dir.path().join("a/b")), ["out.bmp"]);
     }
 
-    /// The unnamed-inode route itself: a new name, an existing one (replaced through a temporary
-    /// link), the same permissions as `File::create`, nothing else left in the folder.
-    #[cfg(target_os = "linux")]
+    /// Files of more than one `write` piece arrive whole, by every route.
     #[test]
     fn files_larger_than_a_write_arrive_whole() {
         let dir = tempfile::tempdir().unwrap();
@@ -367,6 +365,9 @@ mod tests {
         }
     }
 
+    /// The unnamed-inode route itself: a new name, an existing one (replaced through a temporary
+    /// link), the same permissions as `File::create`, nothing else left in the folder.
+    #[cfg(target_os = "linux")]
     #[test]
     fn unnamed_inode_writes_new_and_existing_targets() {
         use std::os::unix::fs::PermissionsExt;
