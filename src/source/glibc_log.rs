@@ -144,21 +144,15 @@ fn self_test_inputs() -> Vec<f64> {
             v.extend([mid, mid + 1, mid + (1 << 45) - 1, mid + 0x0123_4567_89ab]);
         }
     }
-    let mut s = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = stream(0x9e37_79b9_7f4a_7c15);
     for _ in 0..4096 {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
         v.push(f64::to_bits(
-            (s >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0),
+            (next() >> 11) as f64 * (1.0 / 9_007_199_254_740_992.0),
         ));
     }
     // The near-1 range (6 % of polar inputs), densely: its own fused operations.
     for _ in 0..4096 {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        v.push(LO + s % NEAR_ONE);
+        v.push(LO + next() % NEAR_ONE);
     }
     v.extend([
         LO - 1,
@@ -172,6 +166,17 @@ fn self_test_inputs() -> Vec<f64> {
         .map(f64::from_bits)
         .filter(|x| *x > 0.0)
         .collect()
+}
+
+/// xorshift64 from seed `s`: a cheap deterministic stream (for the self-test's inputs and the
+/// tests').
+fn stream(mut s: u64) -> impl FnMut() -> u64 {
+    move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -284,16 +289,6 @@ mod avx512 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// xorshift64: a cheap deterministic stream.
-    fn stream(mut s: u64) -> impl FnMut() -> u64 {
-        move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        }
-    }
 
     fn assert_equals_libm(inputs: &[f64]) {
         let mut got = inputs.to_vec();
