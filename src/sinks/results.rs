@@ -228,29 +228,45 @@ fn write_repr_f64<W: std::fmt::Write + ?Sized>(out: &mut W, v: f64) -> std::fmt:
     if v.is_infinite() {
         return out.write_str(if v > 0.0 { "inf" } else { "-inf" });
     }
-    // Shortest round-trip digits, `-1.2345e-6` (at most 24 bytes for an f64).
-    let mut buf = [0u8; 32];
-    let len = {
-        let mut w = &mut buf[..];
-        let _ = io::Write::write_fmt(&mut w, format_args!("{v:e}"));
-        32 - w.len()
-    };
-    let sci = &buf[..len];
-    let (sign, sci) = match sci.split_first() {
+    // Shortest round-trip digits (zmij, which prints `1.234`, `0.001`, `1e-7` or `1.5e16`),
+    // taken apart into the significant digits and the decimal exponent of the first one.
+    let mut buf = zmij::Buffer::new();
+    let text = buf.format_finite(v).as_bytes();
+    let (sign, text) = match text.split_first() {
         Some((b'-', rest)) => ("-", rest),
-        _ => ("", sci),
+        _ => ("", text),
     };
-    let e_at = sci.iter().position(|&b| b == b'e').unwrap_or(sci.len());
-    let exp: i32 = std::str::from_utf8(sci.get(e_at + 1..).unwrap_or_default())
+    let e_at = text.iter().position(|&b| b == b'e').unwrap_or(text.len());
+    let e: i32 = std::str::from_utf8(text.get(e_at + 1..).unwrap_or_default())
         .ok()
         .and_then(|e| e.parse().ok())
         .unwrap_or(0);
+    let mantissa = &text[..e_at];
+    let point = mantissa
+        .iter()
+        .position(|&b| b == b'.')
+        .unwrap_or(mantissa.len());
     let mut digits = [0u8; 32];
-    let mut n = 0;
-    for &b in sci[..e_at].iter().filter(|b| b.is_ascii_digit()) {
-        digits[n] = b;
-        n += 1;
+    let (mut n, mut leading_zeros) = (0, 0);
+    for &b in mantissa.iter().filter(|b| b.is_ascii_digit()) {
+        if n == 0 && b == b'0' {
+            leading_zeros += 1;
+        } else if n < digits.len() {
+            digits[n] = b;
+            n += 1;
+        }
     }
+    while n > 1 && digits[n - 1] == b'0' {
+        n -= 1;
+    }
+    let exp = if n == 0 {
+        // Zero.
+        digits[0] = b'0';
+        n = 1;
+        0
+    } else {
+        point as i32 - 1 - leading_zeros + e
+    };
     let digits = std::str::from_utf8(&digits[..n]).unwrap_or("0");
     let zeros = |out: &mut W, n: usize| (0..n).try_for_each(|_| out.write_char('0'));
     out.write_str(sign)?;
@@ -307,7 +323,27 @@ mod tests {
         assert_eq!(repr_f64(f64::NEG_INFINITY), "-inf");
     }
 
-    /// The straightforward implementation `repr_f64` replaced (one allocation per piece).
+    /// Python's `repr` of 2915 floats (`tests/fixtures/repr/gen.py`): random bit patterns,
+    /// values around the switch to exponents, and exact ties between two shortest candidates
+    /// (where Python, like zmij, takes the even digit and Rust's `{:e}` the upper one).
+    #[test]
+    fn repr_matches_python_fixture() {
+        let cases = include_str!("../../tests/fixtures/repr/python_repr.txt");
+        let mut n = 0;
+        for line in cases.lines() {
+            let (bits, want) = line.split_once(' ').unwrap();
+            let v = f64::from_bits(u64::from_str_radix(bits, 16).unwrap());
+            assert_eq!(repr_f64(v), want, "{bits}");
+            assert_eq!(repr_f64(-v), format!("-{want}"), "-{bits}");
+            n += 1;
+        }
+        assert_eq!(n, 2915);
+    }
+
+    /// A straightforward implementation on Rust's `{:e}` (one allocation per piece). It gives
+    /// the same layout and length, but on an exact tie between two shortest candidates `{:e}`
+    /// takes the upper one where Python takes the even one, so the texts are compared by
+    /// length and value.
     fn repr_f64_reference(v: f64) -> String {
         if v.is_nan() {
             return "nan".into();
@@ -355,18 +391,31 @@ mod tests {
         }
     }
 
+    /// `repr_f64(v)` has the reference's length and reads back as `v` (see
+    /// [`repr_f64_reference`]).
+    fn same_as_reference(v: f64) -> Result<(), proptest::test_runner::TestCaseError> {
+        let (got, want) = (repr_f64(v), repr_f64_reference(v));
+        if v.is_nan() {
+            proptest::prop_assert_eq!(got, want);
+            return Ok(());
+        }
+        proptest::prop_assert_eq!(got.len(), want.len(), "{} vs {}", got, want);
+        proptest::prop_assert_eq!(got.parse::<f64>().map(f64::to_bits), Ok(v.to_bits()));
+        Ok(())
+    }
+
     proptest::proptest! {
         #[test]
         fn repr_matches_reference(bits in proptest::prelude::any::<u64>()) {
             let v = f64::from_bits(bits);
-            proptest::prop_assert_eq!(repr_f64(v), repr_f64_reference(v));
+            same_as_reference(v)?;
         }
 
         #[test]
         fn repr_matches_reference_near_the_fixed_range(m in 1.0f64..10.0, e in -8i32..20) {
             let v = m * 10f64.powi(e);
-            proptest::prop_assert_eq!(repr_f64(v), repr_f64_reference(v));
-            proptest::prop_assert_eq!(repr_f64(-v), repr_f64_reference(-v));
+            same_as_reference(v)?;
+            same_as_reference(-v)?;
         }
     }
 
