@@ -80,12 +80,18 @@ impl ImageFormat {
 
     /// The format for a file extension (without the dot), case-insensitively.
     pub fn from_extension(ext: &str) -> Option<Self> {
-        match ext.to_ascii_lowercase().as_str() {
-            "bmp" => Some(ImageFormat::Bmp),
-            "png" => Some(ImageFormat::Png),
-            "jpg" | "jpeg" => Some(ImageFormat::Jpeg),
-            "tif" | "tiff" => Some(ImageFormat::Tiff),
-            _ => None,
+        // Compared in place (no lowercase copy: this runs for every image's output).
+        let is = |name: &str| ext.eq_ignore_ascii_case(name);
+        if is("bmp") {
+            Some(ImageFormat::Bmp)
+        } else if is("png") {
+            Some(ImageFormat::Png)
+        } else if is("jpg") || is("jpeg") {
+            Some(ImageFormat::Jpeg)
+        } else if is("tif") || is("tiff") {
+            Some(ImageFormat::Tiff)
+        } else {
+            None
         }
     }
 
