@@ -54,6 +54,17 @@ impl Claims {
         }
     }
 
+    /// Whether claiming output `path` (as rendered; its normalised form ends in the same file
+    /// name, as an output's file name has an extension) could fail: outputs are claimed one by
+    /// one, or the results table has that file name.
+    pub(super) fn may_refuse(&self, path: &Path) -> bool {
+        self.outputs.is_some()
+            || self
+                .results
+                .as_deref()
+                .is_some_and(|r| r.file_name() == path.file_name())
+    }
+
     /// Claims the normalised path `key` for image `index`'s output from `writer`; returns who
     /// had it when it was taken (the claim then fails).
     pub(super) fn claim(&mut self, key: &Path, writer: usize, index: u64) -> Option<Holder> {

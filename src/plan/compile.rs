@@ -592,6 +592,12 @@ impl Outputs<'_> {
                 .with_hint("bmp and jpeg take u8; png u8 or u16; tiff u8, u16 or f32"),
             );
         }
+        // Normalising is most of the cost of this check, which runs for every image before
+        // any compute: skip it when no check below can fail.
+        let inside = self.allow_outside || stays_in(path, pattern.literal_dir());
+        if inside && seen.inputs.is_empty() && !seen.claims.may_refuse(path) {
+            return None;
+        }
         let key = normalize(self.cwd, path);
         if !self.allow_outside && !key.starts_with(&seen.roots[w]) {
             return Some(Diag::new(
@@ -824,6 +830,29 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> Option<SourcePlan> {
     })
 }
 
+/// Whether `path` provably stays inside `dir` once both are normalised against any folder
+/// ([`normalize`]): its text is `dir`, a separator and components that never go up (no `..`,
+/// no root). `false` when that cannot be told without normalising.
+fn stays_in(path: &Path, dir: &str) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    let rest = if dir.is_empty() {
+        Some(text)
+    } else if dir.ends_with(std::path::is_separator) {
+        // `/` (or a drive root): left to `normalize`.
+        None
+    } else {
+        text.strip_prefix(dir)
+            .and_then(|r| r.strip_prefix(std::path::is_separator))
+    };
+    rest.is_some_and(|r| {
+        Path::new(r)
+            .components()
+            .all(|c| matches!(c, Component::Normal(_) | Component::CurDir))
+    })
+}
+
 /// `path` made absolute against `cwd`, with `.` and `..` resolved lexically (outputs need not exist).
 pub fn normalize(cwd: &Path, path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -837,4 +866,43 @@ pub fn normalize(cwd: &Path, path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shortcut agrees with normalising: whenever it says a path stays inside, the
+    /// normalised path starts with the normalised folder; and it answers for the usual forms.
+    #[test]
+    fn stays_in_agrees_with_normalize() {
+        let cwd = Path::new("/work/run");
+        let cases = [
+            ("out/image_001.bmp", "out", true),
+            ("out/./a/image.bmp", "out", true),
+            ("out//image.bmp", "out", false),
+            ("image.bmp", "", true),
+            ("a/b/image.bmp", "a", true),
+            ("../up/x.bmp", "../up", true),
+            ("out/../image.bmp", "out", false),
+            ("out/a/../../image.bmp", "out", false),
+            ("outer/image.bmp", "out", false),
+            ("out", "out", false),
+            ("/abs/image.bmp", "", false),
+            ("/abs/image.bmp", "/abs", true),
+            ("/image.bmp", "/", false),
+            ("../image.bmp", "", false),
+        ];
+        for (path, dir, want) in cases {
+            let got = stays_in(Path::new(path), dir);
+            assert_eq!(got, want, "{path} in {dir}");
+            if got {
+                let (key, root) = (
+                    normalize(cwd, Path::new(path)),
+                    normalize(cwd, Path::new(dir)),
+                );
+                assert!(key.starts_with(&root), "{path} in {dir}");
+            }
+        }
+    }
 }
