@@ -104,7 +104,13 @@ pub struct GaussianScratch {
     half: [Option<(u64, u64, Vec<f64>)>; 2],
     /// The image transposed, and its axis-0 result, for narrow images (see [`NARROW`]).
     transposed: [Vec<f64>; 2],
+    /// Per slot (as `half`), the source row of each extended row position of an axis-0 pass
+    /// (see [`vertical_pass`]), keyed by `(mode, rows, r)`: images of one shape reuse it.
+    row_map: [Option<(RowMapKey, Vec<Option<usize>>)>; 2],
 }
+
+/// What a cached row map depends on: the boundary mode, the number of rows and the radius.
+type RowMapKey = (BoundaryMode, usize, usize);
 
 impl Default for GaussianScratch {
     fn default() -> Self {
@@ -127,6 +133,7 @@ impl GaussianScratch {
             ext_index: Vec::new(),
             half: Default::default(),
             transposed: Default::default(),
+            row_map: Default::default(),
         }
     }
 
@@ -138,6 +145,20 @@ impl GaussianScratch {
             let full = kernel_with(sigma, truncate, self.exp);
             let r = full.len() / 2;
             self.half[slot] = Some((key.0, key.1, full[r..].to_vec()));
+        }
+    }
+}
+
+impl GaussianScratch {
+    /// Makes slot `slot` hold the row map of an axis-0 pass over `n` rows with radius `r`:
+    /// entry `p` is the source row of extended position `p - r` (`None`: cval).
+    fn cache_row_map(&mut self, slot: usize, mode: BoundaryMode, n: usize, r: usize) {
+        let key = (mode, n, r);
+        if !matches!(&self.row_map[slot], Some((k, _)) if *k == key) {
+            let map = (0..n + 2 * r)
+                .map(|p| mode.map_index(p as isize - r as isize, n))
+                .collect();
+            self.row_map[slot] = Some((key, map));
         }
     }
 }
@@ -331,13 +352,16 @@ impl Gaussian {
         scratch: &mut GaussianScratch,
     ) {
         self.set_cval_row(row_len, scratch);
+        let r = cached(&scratch.half[slot]).len().saturating_sub(1);
+        scratch.cache_row_map(slot, self.mode, height, r);
+        let row_map = scratch.row_map[slot].as_ref().map_or(&[][..], |(_, m)| m);
         vertical_pass(
             src,
             dst,
             height,
             row_len,
             cached(&scratch.half[slot]),
-            self.mode,
+            (self.mode, row_map),
             &scratch.cval_row,
             &mut scratch.panel,
             scratch.avx512,
@@ -498,6 +522,8 @@ fn correlate_slices<'a>(
 /// the `2r + 1` source rows of an output strip are consecutive and stay in L1 as `y` advances
 /// (reading them straight from the image would hit the same few cache sets, as rows are a
 /// power-of-two stride apart). Kernels much longer than the image use whole rows instead.
+/// `row_map[p]` is the source row of extended position `p - r` (`None`: cval), for `p < height
+/// + 2r` ([`GaussianScratch::cache_row_map`]).
 #[allow(clippy::too_many_arguments)]
 #[multiversion::multiversion(targets = "simd")]
 fn vertical_pass(
@@ -506,7 +532,7 @@ fn vertical_pass(
     height: usize,
     row_len: usize,
     half: &[f64],
-    mode: BoundaryMode,
+    (mode, row_map): (BoundaryMode, &[Option<usize>]),
     cval_row: &[f64],
     panel: &mut Vec<f64>,
     avx512: bool,
@@ -532,23 +558,26 @@ fn vertical_pass(
         }
         return;
     }
-    // The source row of every extended row position `p = -r ..= height - 1 + r`.
-    let rows: Vec<&[f64]> = (0..height + 2 * r)
-        .map(|p| row(p as isize - r as isize))
-        .collect();
+    assert_eq!(row_map.len(), height + 2 * r);
+    let rows = || {
+        row_map.iter().map(|&p| {
+            p.and_then(|i| src.get(i * row_len..(i + 1) * row_len))
+                .unwrap_or(cval_row)
+        })
+    };
     for x0 in (0..row_len).step_by(STRIP) {
         let pw = STRIP.min(row_len - x0);
         let outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
         if pw == STRIP {
-            let p = aligned_strips(panel, rows.len());
-            for (d, src_row) in p.iter_mut().zip(&rows) {
+            let p = aligned_strips(panel, row_map.len());
+            for (d, src_row) in p.iter_mut().zip(rows()) {
                 *d = src_row[x0..x0 + STRIP].try_into().unwrap();
             }
             let outs = outs.map(|o| <&mut [f64; STRIP]>::try_from(o).unwrap());
             panel_strips(p, half, outs, avx512);
         } else {
-            set_len(panel, rows.len() * pw);
-            for (d, src_row) in panel.chunks_exact_mut(pw).zip(&rows) {
+            set_len(panel, row_map.len() * pw);
+            for (d, src_row) in panel.chunks_exact_mut(pw).zip(rows()) {
                 d.copy_from_slice(&src_row[x0..x0 + pw]);
             }
             let at = |j: usize| &panel[j * pw..(j + 1) * pw];
