@@ -559,26 +559,24 @@ fn vertical_pass(
         return;
     }
     assert_eq!(row_map.len(), height + 2 * r);
-    let rows = || {
-        row_map.iter().map(|&p| {
-            p.and_then(|i| src.get(i * row_len..(i + 1) * row_len))
-                .unwrap_or(cval_row)
-        })
+    let source_row = |p: Option<usize>| {
+        p.and_then(|i| src.get(i * row_len..(i + 1) * row_len))
+            .unwrap_or(cval_row)
     };
     for x0 in (0..row_len).step_by(STRIP) {
         let pw = STRIP.min(row_len - x0);
         let outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
         if pw == STRIP {
             let p = aligned_strips(panel, row_map.len());
-            for (d, src_row) in p.iter_mut().zip(rows()) {
-                *d = src_row[x0..x0 + STRIP].try_into().unwrap();
+            for (d, &m) in p.iter_mut().zip(row_map) {
+                *d = source_row(m)[x0..x0 + STRIP].try_into().unwrap();
             }
             let outs = outs.map(|o| <&mut [f64; STRIP]>::try_from(o).unwrap());
             panel_strips(p, half, outs, avx512);
         } else {
             set_len(panel, row_map.len() * pw);
-            for (d, src_row) in panel.chunks_exact_mut(pw).zip(rows()) {
-                d.copy_from_slice(&src_row[x0..x0 + pw]);
+            for (d, &m) in panel.chunks_exact_mut(pw).zip(row_map) {
+                d.copy_from_slice(&source_row(m)[x0..x0 + pw]);
             }
             let at = |j: usize| &panel[j * pw..(j + 1) * pw];
             for (y, out) in outs.enumerate() {
