@@ -93,7 +93,9 @@ impl ResultsSink {
                     line.push(',');
                     push_csv_field(line, p);
                 }
-                let _ = writeln!(line, ",{:.3}", row.elapsed_ms);
+                line.push(',');
+                push_ms(line, row.elapsed_ms);
+                line.push('\n');
                 self.out.write_all(line.as_bytes())?;
             }
             ResultsFormat::Json => {
@@ -115,7 +117,9 @@ impl ResultsSink {
                         "null".into()
                     }
                 }));
-                values.push(format!("{:.3}", row.elapsed_ms));
+                let mut ms = String::new();
+                push_ms(&mut ms, row.elapsed_ms);
+                values.push(ms);
                 for (k, (c, v)) in self.columns.iter().zip(&values).enumerate() {
                     if k > 0 {
                         obj.push_str(", ");
@@ -151,6 +155,18 @@ fn csv_field(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     push_csv_field(&mut out, s);
     out
+}
+
+/// A duration in milliseconds with three decimals (`12.345`), from the whole microseconds:
+/// `{:.3}` would take an exact decimal expansion (Grisu, then Dragon) for every row.
+fn push_ms(out: &mut String, ms: f64) {
+    let us = (ms * 1000.0).round();
+    if (0.0..1e15).contains(&us) {
+        let us = us as u64;
+        let _ = write!(out, "{}.{:03}", us / 1000, us % 1000);
+    } else {
+        let _ = write!(out, "{ms:.3}");
+    }
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break (quotes doubled).
@@ -432,6 +448,24 @@ mod tests {
             123456789012345.6,
         ] {
             assert_eq!(Repr::new(v).as_str(), repr_f64(v));
+        }
+    }
+
+    #[test]
+    fn milliseconds_with_three_decimals() {
+        let ms = |v: f64| {
+            let mut s = String::new();
+            push_ms(&mut s, v);
+            s
+        };
+        assert_eq!(ms(0.0), "0.000");
+        assert_eq!(ms(12.3456), "12.346");
+        assert_eq!(ms(0.0004), "0.000");
+        assert_eq!(ms(999.9996), "1000.000");
+        assert_eq!(ms(1234567.5), "1234567.500");
+        assert_eq!(ms(f64::NAN), "NaN");
+        for v in [0.001, 0.5, 7.25, 19.384, 123.0] {
+            assert_eq!(ms(v), format!("{v:.3}"));
         }
     }
 
