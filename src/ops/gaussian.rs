@@ -147,9 +147,7 @@ impl GaussianScratch {
             self.half[slot] = Some((key.0, key.1, full[r..].to_vec()));
         }
     }
-}
 
-impl GaussianScratch {
     /// Makes slot `slot` hold the row map of an axis-0 pass over `n` rows with radius `r`:
     /// entry `p` is the source row of extended position `p - r` (`None`: cval).
     fn cache_row_map(&mut self, slot: usize, mode: BoundaryMode, n: usize, r: usize) {
@@ -161,6 +159,11 @@ impl GaussianScratch {
             self.row_map[slot] = Some((key, map));
         }
     }
+}
+
+/// The cached row map of a slot (empty if not cached, which never happens when used).
+fn row_map(slot: &Option<(RowMapKey, Vec<Option<usize>>)>) -> &[Option<usize>] {
+    slot.as_ref().map_or(&[], |(_, m)| m)
 }
 
 /// The cached half kernel of a slot (empty if not cached, which never happens when used).
@@ -296,15 +299,17 @@ impl Gaussian {
         scratch.cache_half_kernel(0, self.sigma[0], self.truncate);
         scratch.cache_half_kernel(1, self.sigma[1], self.truncate);
         self.set_cval_row(w, scratch);
+        let r0 = cached(&scratch.half[0]).len() - 1;
         let r1 = cached(&scratch.half[1]).len() - 1;
         self.set_ext_index(w, r1, scratch);
+        scratch.cache_row_map(0, self.mode, h, r0);
         let mut stream = sum.then(|| PairwiseStream::new(h * w));
         gray_bands(
             &mut img.data,
             &mut scratch.tmp,
             (h, w),
             [cached(&scratch.half[0]), cached(&scratch.half[1])],
-            (self.mode, self.cval, &scratch.cval_row),
+            (row_map(&scratch.row_map[0]), self.cval, &scratch.cval_row),
             &scratch.ext_index,
             [
                 &mut scratch.bands,
@@ -354,14 +359,13 @@ impl Gaussian {
         self.set_cval_row(row_len, scratch);
         let r = cached(&scratch.half[slot]).len().saturating_sub(1);
         scratch.cache_row_map(slot, self.mode, height, r);
-        let row_map = scratch.row_map[slot].as_ref().map_or(&[][..], |(_, m)| m);
         vertical_pass(
             src,
             dst,
             height,
             row_len,
             cached(&scratch.half[slot]),
-            (self.mode, row_map),
+            row_map(&scratch.row_map[slot]),
             &scratch.cval_row,
             &mut scratch.panel,
             scratch.avx512,
@@ -515,7 +519,7 @@ fn correlate_slices<'a>(
 }
 
 /// Axis 0: each output row `y` is `src[y] * w0`, then `+= (src[y-k] + src[y+k]) * w[k]` for
-/// `k = r ..= 1`, with out-of-range rows mapped by `mode` (`cval_row` for constant).
+/// `k = r ..= 1`, with out-of-range rows mapped by `row_map` (`cval_row` where it maps to none).
 ///
 /// The image is processed in column panels of [`STRIP`] samples: each panel, extended by the
 /// `r` boundary rows above and below, is first copied into the contiguous `panel` buffer, so
@@ -532,7 +536,7 @@ fn vertical_pass(
     height: usize,
     row_len: usize,
     half: &[f64],
-    (mode, row_map): (BoundaryMode, &[Option<usize>]),
+    row_map: &[Option<usize>],
     cval_row: &[f64],
     panel: &mut Vec<f64>,
     avx512: bool,
@@ -541,28 +545,20 @@ fn vertical_pass(
         return;
     }
     let r = half.len() - 1;
-    let row = |p: isize| match mode.map_index(p, height) {
-        Some(i) => src.get(i * row_len..(i + 1) * row_len).unwrap_or(cval_row),
-        None => cval_row,
-    };
-    let dst = &mut dst[..height * row_len];
-    if r > 4 * height + 64 {
-        // The 2r + 1 source rows of the current output row: rows[j] is row y - r + j.
-        let mut rows: Vec<&[f64]> = Vec::with_capacity(2 * r + 1);
-        for (y, out) in dst.chunks_exact_mut(row_len).enumerate() {
-            let y = y as isize;
-            rows.clear();
-            rows.extend((-(r as isize)..=r as isize).map(|d| row(y + d)));
-            let rows = &rows[..];
-            correlate_slices(out, rows[r], half, |k| rows[r - k], |k| rows[r + k]);
-        }
-        return;
-    }
     assert_eq!(row_map.len(), height + 2 * r);
     let source_row = |p: Option<usize>| {
         p.and_then(|i| src.get(i * row_len..(i + 1) * row_len))
             .unwrap_or(cval_row)
     };
+    let dst = &mut dst[..height * row_len];
+    if r > 4 * height + 64 {
+        // Output row `y` reads extended positions `y ..= y + 2r`, straight from the rows.
+        for (y, out) in dst.chunks_exact_mut(row_len).enumerate() {
+            let row = |j: usize| source_row(row_map[y + j]);
+            correlate_slices(out, row(r), half, |k| row(r - k), |k| row(r + k));
+        }
+        return;
+    }
     for x0 in (0..row_len).step_by(STRIP) {
         let pw = STRIP.min(row_len - x0);
         let outs = dst.chunks_exact_mut(row_len).map(|o| &mut o[x0..x0 + pw]);
@@ -1028,7 +1024,8 @@ const RING: usize = 4;
 ///
 /// Every sample gets the operations of [`vertical_pass`] then [`horizontal_pass`] on the same
 /// operands, so the result is bit-identical to the two separate passes. Callers keep
-/// `r0 <= 4h + 64` and `r1 <= 4w + 64`.
+/// `r0 <= 4h + 64` and `r1 <= 4w + 64`. `rows[p]` is the source row of extended row position
+/// `p - r0` (`None`: cval) for `p < h + 2 r0` ([`GaussianScratch::cache_row_map`]).
 #[cfg(target_arch = "x86_64")]
 #[allow(clippy::too_many_arguments)]
 #[multiversion::multiversion(targets = "simd")]
@@ -1037,7 +1034,7 @@ fn gray_bands(
     spare: &mut Vec<f64>,
     (h, w): (usize, usize),
     [half0, half1]: [&[f64]; 2],
-    (mode, cval, cval_row): (BoundaryMode, f64, &[f64]),
+    (rows, cval, cval_row): (&[Option<usize>], f64, &[f64]),
     ext_index: &[usize],
     [bands, panel, ring]: [&mut Vec<f64>; 3],
     mut rows_read: impl FnMut(&[f64], usize),
@@ -1047,11 +1044,8 @@ fn gray_bands(
         return;
     }
     let (r0, r1) = (half0.len() - 1, half1.len() - 1);
+    assert_eq!(rows.len(), h + 2 * r0);
     let span = w + 2 * r1;
-    // The source row of every extended row position `p = -r0 ..= h - 1 + r0` (None: cval).
-    let rows: Vec<Option<usize>> = (0..h + 2 * r0)
-        .map(|p| mode.map_index(p as isize - r0 as isize, h))
-        .collect();
     let band_bytes = span * std::mem::size_of::<[f64; STRIP]>();
     let group_bands = (GROUP_BYTES / band_bytes).clamp(1, h.div_ceil(STRIP));
     let gr = group_bands * STRIP;
