@@ -1050,34 +1050,26 @@ fn gray_bands(
     let group_bands = (GROUP_BYTES / band_bytes).clamp(1, h.div_ceil(STRIP));
     let gr = group_bands * STRIP;
     let groups = h.div_ceil(gr);
-    // The last group reading each input row, then the group after which each group's rows may
-    // be overwritten.
-    let mut last_read = vec![0; h];
-    for g in 0..groups {
-        let (y0, gh) = (g * gr, gr.min(h - g * gr));
-        for i in rows[y0..y0 + gh + 2 * r0].iter().flatten() {
-            last_read[*i] = g;
-        }
-    }
-    let free_after: Vec<usize> = (0..groups)
-        .map(|g| {
-            last_read[g * gr..(g * gr + gr).min(h)]
-                .iter()
-                .copied()
-                .max()
-                .unwrap_or(g)
-        })
-        .collect();
-    let in_place = free_after.iter().enumerate().all(|(g, &f)| f < g + RING);
+    let release = write_back_schedule(rows, (h, w), gr, r0);
+    let in_place = release.is_some();
+    // Not in place, each group goes to `spare` as soon as it is computed.
+    let release = release.unwrap_or_else(|| (0..groups).collect());
     if !in_place {
         // Every sample is overwritten, so the reused buffer is not cleared first.
         set_len(spare, h * w);
     }
+    // Group `g` is computed while groups `release[g0] >= g` still wait in their slots.
+    let nslots = release
+        .iter()
+        .enumerate()
+        .map(|(g0, &g)| g - g0 + 1)
+        .max()
+        .unwrap_or(1);
     let t = aligned_strips(bands, group_bands * span);
-    let slots = aligned_strips(ring, RING.min(groups) * group_bands * w);
+    let slots = aligned_strips(ring, nslots * group_bands * w);
     let mut tile = [[0.0f64; STRIP]; STRIP];
-    // Groups computed but not yet written back.
-    let mut pending = std::collections::VecDeque::with_capacity(RING);
+    // The first group not yet written back.
+    let mut next = 0;
     for g in 0..groups {
         let (y0, gh) = (g * gr, gr.min(h - g * gr));
         let nb = gh.div_ceil(STRIP);
@@ -1150,35 +1142,70 @@ fn gray_bands(
                 }
             }
         }
-        let slot = &mut slots[g % RING * group_bands * w..][..group_bands * w];
+        let slot = &mut slots[g % nslots * group_bands * w..][..group_bands * w];
         for (b, op) in slot.chunks_exact_mut(w).take(nb).enumerate() {
             let p = &mut t[b * span..(b + 1) * span];
             fill_edges(p, r1, ext_index, cval);
             panel_strips(p, half1, op.iter_mut(), true);
         }
-        pending.push_back(g);
         // Write back, in order, every group whose rows no group still to come reads (and which
         // the input's sums have taken in).
-        while let Some(&g0) = pending.front() {
-            let (y0, gh) = (g0 * gr, gr.min(h - g0 * gr));
-            let last = g + 1 == groups;
-            let free = free_after[g0] <= g && (y0 + gh) * w + 128 <= read_upto;
-            if in_place && !(free || last) {
-                break;
-            }
-            pending.pop_front();
+        while next < groups && release[next] == g {
+            let (y0, gh) = (next * gr, gr.min(h - next * gr));
             let out: &mut Vec<f64> = if in_place { data } else { spare };
-            let slot = &slots[g0 % RING * group_bands * w..][..group_bands * w];
+            let slot = &slots[next % nslots * group_bands * w..][..group_bands * w];
             let rows_out = out[y0 * w..][..gh * w].chunks_mut(STRIP * w);
             for (op, band) in slot.chunks_exact(w).zip(rows_out) {
                 transpose_out(op, w, band);
             }
             rows_done(out, y0 + gh);
+            next += 1;
         }
     }
     if !in_place {
         std::mem::swap(data, spare);
     }
+}
+
+/// When [`gray_bands`] writes each group of `gr` output rows back into the image it reads:
+/// `release[g0]` is the group after whose computation group `g0` is written, the first at which
+/// no group still to come reads `g0`'s input rows (`rows` as in [`gray_bands`]) and the input's
+/// pairwise sums, up to 128 samples behind the rows read, have taken them in; every group is
+/// written by the last. `None` when some group would wait for [`RING`] groups or more (the
+/// result then goes to a second buffer).
+#[cfg(target_arch = "x86_64")]
+fn write_back_schedule(
+    rows: &[Option<usize>],
+    (h, w): (usize, usize),
+    gr: usize,
+    r0: usize,
+) -> Option<Vec<usize>> {
+    let groups = h.div_ceil(gr);
+    let end = |g: usize| ((g + 1) * gr).min(h);
+    // The last group reading each input row.
+    let mut last_read = vec![0; h];
+    for g in 0..groups {
+        for &i in rows[g * gr..end(g) + 2 * r0].iter().flatten() {
+            last_read[i] = g;
+        }
+    }
+    let mut release = Vec::with_capacity(groups);
+    for g in 0..groups {
+        let read_upto = (end(g) + r0).min(h) * w;
+        while release.len() <= g {
+            let g0 = release.len();
+            let unread = last_read[g0 * gr..end(g0)].iter().all(|&l| l <= g);
+            let summed = end(g0) * w + 128 <= read_upto;
+            if !(unread && summed || g + 1 == groups) {
+                break;
+            }
+            if g - g0 + 1 > RING {
+                return None;
+            }
+            release.push(g);
+        }
+    }
+    Some(release)
 }
 
 /// Fills the `2r` edge strips of a transposed band `p` of `w + 2r` strips (strip `r + x` holds
@@ -1700,6 +1727,40 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// At σ = 10 (r0 = 40) a group waits only while the next groups read its rows: one group
+    /// of 192 rows (512²) or 96 rows (1024²), two of 32 rows (2048²). So 2, 2 and 3 slots are
+    /// held, not [`RING`].
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn write_back_waits_while_rows_are_read() {
+        let map = |mode: BoundaryMode, h: usize, r: usize| -> Vec<Option<usize>> {
+            (0..h + 2 * r)
+                .map(|p| mode.map_index(p as isize - r as isize, h))
+                .collect()
+        };
+        for (h, w, gr, slots) in [(512, 512, 192, 2), (1024, 1024, 96, 2), (2048, 2048, 32, 3)] {
+            for mode in [Reflect, Mirror, Nearest, Constant] {
+                let release = write_back_schedule(&map(mode, h, 40), (h, w), gr, 40).unwrap();
+                let groups = h.div_ceil(gr);
+                let want: Vec<usize> = (0..groups)
+                    .map(|g| (g + slots - 1).min(groups - 1))
+                    .collect();
+                assert_eq!(release, want, "{h}x{w} {mode:?}");
+            }
+            // Wrap: the first rows are read by the last group, so every group waits for it.
+            let all_wait =
+                (h.div_ceil(gr) <= RING).then(|| vec![h.div_ceil(gr) - 1; h.div_ceil(gr)]);
+            assert_eq!(
+                write_back_schedule(&map(Wrap, h, 40), (h, w), gr, 40),
+                all_wait
+            );
+        }
+        // r0 = 0: a group is written once the next one has been read (its sums have taken
+        // it in), the last one at the end.
+        let release = write_back_schedule(&map(Reflect, 100, 0), (100, 64), 32, 0);
+        assert_eq!(release, Some(vec![1, 2, 3, 3]));
     }
 
     /// `skimage.filters.gaussian(np.ones((30, 45)), s) == 1.0` exactly for s in {1, 2, 3, 5, 10, 20}
