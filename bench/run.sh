@@ -30,6 +30,8 @@ usage: bench/run.sh [options]
   --seed PATH         the seed script (default ../shared/reference/seed_pipeline.py from the repo
                       root, or \$FLOWRUN_BENCH_SEED)
   --flowrun PATH      use this flowrun binary and do not build
+  --write-floor PATH  the write_floor example binary (default: built with flowrun, or found in
+                      examples/ beside --flowrun); without it the output-files section is skipped
   --no-build          do not run cargo build; use the binary in the cargo target directory
   --scratch DIR       where the runs write (default bench/.scratch; must have room for the
                       largest row's outputs a few times over)
@@ -57,6 +59,7 @@ OVERHEAD_COUNT=200000
 PY_ARG="${FLOWRUN_BENCH_PYTHON:-}"
 SEED="${FLOWRUN_BENCH_SEED:-$ROOT/../shared/reference/seed_pipeline.py}"
 FLOWRUN=""
+WRITE_FLOOR=""
 BUILD=1
 SCRATCH="$BENCH_DIR/.scratch"
 SIGMA=10
@@ -80,6 +83,7 @@ while [[ $# -gt 0 ]]; do
         --python) need_arg "$@"; PY_ARG=$2; shift ;;
         --seed) need_arg "$@"; SEED=$2; shift ;;
         --flowrun) need_arg "$@"; FLOWRUN=$2; BUILD=0; shift ;;
+        --write-floor) need_arg "$@"; WRITE_FLOOR=$2; shift ;;
         --no-build) BUILD=0 ;;
         --scratch) need_arg "$@"; SCRATCH=$2; shift ;;
         -h|--help) usage; exit 0 ;;
@@ -192,12 +196,18 @@ if [[ -z $FLOWRUN ]]; then
     command -v cargo >/dev/null || die "cargo is needed to build flowrun (or pass --flowrun PATH)"
     if (( BUILD )); then
         log "cargo build --release (target dir: ${CARGO_TARGET_DIR:-$ROOT/target})"
-        (cd "$ROOT" && cargo build --release --bin flowrun) || die "cargo build --release failed"
+        (cd "$ROOT" && cargo build --release --bin flowrun --example write_floor) \
+            || die "cargo build --release failed"
     fi
     TARGET_DIR=$(cd "$ROOT" && cargo metadata --no-deps --format-version 1 \
         | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])') \
         || die "cargo metadata failed"
     FLOWRUN="$TARGET_DIR/release/flowrun"
+fi
+[[ -z $WRITE_FLOOR ]] && WRITE_FLOOR="$(dirname "$FLOWRUN")/examples/write_floor"
+if [[ ! -x $WRITE_FLOOR ]]; then
+    warn "write_floor not found at $WRITE_FLOOR: the output-files section is skipped"
+    WRITE_FLOOR=""
 fi
 [[ -x $FLOWRUN ]] || die "flowrun binary not found or not executable: $FLOWRUN"
 FLOWRUN=$(cd "$(dirname "$FLOWRUN")" && pwd)/$(basename "$FLOWRUN")
@@ -245,12 +255,12 @@ drop_runs() { if (( ! KEEP )); then rm -rf "$@"; settle; fi; }
 end_row() { drop_runs "$ROW_DIR"; }
 settle() { sync; sleep "$SETTLE"; }
 
-# Bytes every kept output needs (BMP rows: 4 tools × reps; PNGs: 5 tools × (reps + warm-up)).
+# Bytes every kept output needs (BMP rows: 6 runs × reps; PNGs: 5 tools × (reps + warm-up)).
 need_bytes=$(
     for row in "${ROWS[@]}"; do echo "$row"; done | awk -v reps="$REPS" -v pc="$PNG_COUNT" \
         -v ps="$PNG_SIZE" -v png="$PNG" '
         function blocks(b) { return int((b + 4095) / 4096) * 4096 }
-        { total += $1 * blocks($2 * ($3 + 4) + 1100) * 4 * reps }
+        { total += $1 * blocks($2 * ($3 + 4) + 1100) * 6 * reps }
         END { if (png) total += pc * blocks(ps * ps) * 5 * (reps + 1); printf "%.0f", total }'
 )
 free_bytes=$(df -P -B1 "$SCRATCH" | awk 'NR == 2 { print $4 }')
@@ -318,6 +328,20 @@ run_flowrun() {
     RSS_KB=$(tail -n 1 "$RUN_DIR/rss")
 }
 
+# run_floor N H W J [--plain] -> T_US: the row's output files alone (examples/write_floor.rs)
+run_floor() {
+    local n=$1 h=$2 w=$3 j=$4 rc=0; shift 4
+    new_run_dir
+    local out="$RUN_DIR/out" lg="$RUN_DIR/log"
+    sync
+    now_us; local t0=$NOW_US
+    "$WRITE_FLOOR" "$out" "$n" "$h" "$w" "$j" "$@" >"$lg" 2>&1 || rc=$?
+    now_us; T_US=$((NOW_US - t0))
+    (( rc == 0 )) || fail_run "write_floor -j$j $* N=$n ${h}x$w failed (exit $rc)" "$lg"
+    local got; got=$(count_files "$out" '*.bmp')
+    (( got == n )) || fail_run "write_floor -j$j $* N=$n ${h}x$w wrote $got BMPs, expected $n" "$lg"
+}
+
 # run_cmd LABEL OUTDIR EXPECTED_PNGS CMD... -> T_US (for the PNG section)
 run_cmd() {
     local label=$1 out=$2 expect=$3 rc=0; shift 3
@@ -355,16 +379,21 @@ emit ""
 emit "| row | seed serial s | seed Dask s | flowrun -j1 s | flowrun -j2 s | speed-up vs Dask | speed-up vs serial | j1/j2 scaling | flowrun peak RSS MB (j1 / j2) |"
 emit "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 SELF_LINES=()
+FLOOR_LINES=()
 
 for row in "${ROWS[@]}"; do
     read -r n h w <<<"$row"
     if [[ $h == "$w" ]]; then label="$n × ${h}²"; else label="$n × ${h}×$w"; fi
     new_row_dir "row-$n-$h-$w"
-    serial=() dask=() j1=() j2=() rss1=() rss2=() self_serial=() self_dask=()
+    serial=() dask=() j1=() j2=() rss1=() rss2=() self_serial=() self_dask=() floor2=() plain1=()
     dask_timed_out=0
     for (( rep = 1; rep <= REPS; rep++ )); do
         order=(serial dask j1 j2)
-        if (( rep % 2 == 0 )); then order=(j2 j1 dask serial); fi
+        if [[ -n $WRITE_FLOOR ]]; then order+=(floor2 plain1); fi
+        if (( rep % 2 == 0 )); then
+            rev=(); for (( k = ${#order[@]} - 1; k >= 0; k-- )); do rev+=("${order[k]}"); done
+            order=("${rev[@]}")
+        fi
         for tool in "${order[@]}"; do
             case $tool in
                 serial)
@@ -389,6 +418,16 @@ for row in "${ROWS[@]}"; do
                     if [[ $jobs == 1 ]]; then j1+=("$T_US"); rss1+=("$RSS_KB"); else j2+=("$T_US"); rss2+=("$RSS_KB"); fi
                     tsv rows "$label" "flowrun -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "$RSS_KB" ok
                     log "[$label] rep $rep/$REPS flowrun -j$jobs: $(fmt_s "$T_US") s, peak RSS $((RSS_KB / 1024)) MB" ;;
+                floor2)
+                    run_floor "$n" "$h" "$w" 2
+                    floor2+=("$T_US")
+                    tsv rows "$label" "files only -j2" "$rep" "$(us_to_s "$T_US")" "" "" ok
+                    log "[$label] rep $rep/$REPS files only, atomic, -j2: $(fmt_s "$T_US") s" ;;
+                plain1)
+                    run_floor "$n" "$h" "$w" 1 --plain
+                    plain1+=("$T_US")
+                    tsv rows "$label" "files only plain -j1" "$rep" "$(us_to_s "$T_US")" "" "" ok
+                    log "[$label] rep $rep/$REPS files only, plain, -j1: $(fmt_s "$T_US") s" ;;
             esac
         done
         # old runs of this row go between repetitions, outside any timing
@@ -410,6 +449,10 @@ for row in "${ROWS[@]}"; do
     fi
     emit "| $label | $(fmt_s "$m_serial") | $dask_cell | $(fmt_s "$m_j1") | $(fmt_s "$m_j2") | $vs_dask | $(fmt_ratio "$m_serial" "$m_j2") | $(fmt_ratio "$m_j1" "$m_j2") | $(awk -v a="$rss_j1" -v b="$rss_j2" 'BEGIN { printf "%.0f / %.0f", a / 1024, b / 1024 }') |"
     SELF_LINES+=("| $label | $(median "${self_serial[@]}") | $self_dask_cell |")
+    if [[ -n $WRITE_FLOOR ]]; then
+        m_floor=$(median "${floor2[@]}"); m_plain=$(median "${plain1[@]}")
+        FLOOR_LINES+=("| $label | $(fmt_s "$m_j2") | $(fmt_s "$m_floor") | $(awk -v a="$m_floor" -v b="$m_j2" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(fmt_ratio "$m_serial" "$m_floor") | $(fmt_s "$m_plain") | $(awk -v a="$m_plain" -v b="$m_serial" 'BEGIN { printf "%.0f %%", 100 * a / b }') |")
+    fi
 done
 emit ""
 emit "Times are medians of $REPS repetition(s) of the whole process (interpreter start-up and imports"
@@ -423,6 +466,19 @@ emit "| row | seed serial | seed Dask |"
 emit "|---|---:|---:|"
 for l in "${SELF_LINES[@]}"; do emit "$l"; done
 emit ""
+if (( ${#FLOOR_LINES[@]} )); then
+    emit "## The output files alone"
+    emit ""
+    emit "Each row's N BMPs written with no other work (\`examples/write_floor.rs\`), in the same"
+    emit "alternation: through flowrun's atomic writer on 2 threads (what flowrun -j2 pays for its files),"
+    emit "and created under their names on 1 thread, as the seed's serial loop writes them. Serial / files"
+    emit "only is the most any tool writing its outputs atomically on 2 cores could reach against the serial loop."
+    emit ""
+    emit "| row | flowrun -j2 s | files only -j2 s | share of flowrun -j2 | serial / files only | plain files -j1 s | share of seed serial |"
+    emit "|---|---:|---:|---:|---:|---:|---:|"
+    for l in "${FLOOR_LINES[@]}"; do emit "$l"; done
+    emit ""
+fi
 
 # ---------------------------------------------------------------- per-image overhead
 log "per-image overhead: $OVERHEAD_COUNT × 1×1 noise images, no steps, no outputs"
