@@ -255,12 +255,12 @@ drop_runs() { if (( ! KEEP )); then rm -rf "$@"; settle; fi; }
 end_row() { drop_runs "$ROW_DIR"; }
 settle() { sync; sleep "$SETTLE"; }
 
-# Bytes every kept output needs (BMP rows: 7 runs × reps; PNGs: 5 tools × (reps + warm-up)).
+# Bytes every kept output needs (BMP rows: 8 runs × reps; PNGs: 5 tools × (reps + warm-up)).
 need_bytes=$(
     for row in "${ROWS[@]}"; do echo "$row"; done | awk -v reps="$REPS" -v pc="$PNG_COUNT" \
         -v ps="$PNG_SIZE" -v png="$PNG" '
         function blocks(b) { return int((b + 4095) / 4096) * 4096 }
-        { total += $1 * blocks($2 * ($3 + 4) + 1100) * 7 * reps }
+        { total += $1 * blocks($2 * ($3 + 4) + 1100) * 8 * reps }
         END { if (png) total += pc * blocks(ps * ps) * 5 * (reps + 1); printf "%.0f", total }'
 )
 free_bytes=$(df -P -B1 "$SCRATCH" | awk 'NR == 2 { print $4 }')
@@ -385,11 +385,11 @@ for row in "${ROWS[@]}"; do
     read -r n h w <<<"$row"
     if [[ $h == "$w" ]]; then label="$n × ${h}²"; else label="$n × ${h}×$w"; fi
     new_row_dir "row-$n-$h-$w"
-    serial=() dask=() j1=() j2=() rss1=() rss2=() self_serial=() self_dask=() floor2=() plain2=() plain1=()
+    serial=() dask=() j1=() j2=() rss1=() rss2=() self_serial=() self_dask=() floor1=() floor2=() plain2=() plain1=()
     dask_timed_out=0
     for (( rep = 1; rep <= REPS; rep++ )); do
         order=(serial dask j1 j2)
-        if [[ -n $WRITE_FLOOR ]]; then order+=(floor2 plain2 plain1); fi
+        if [[ -n $WRITE_FLOOR ]]; then order+=(floor1 floor2 plain2 plain1); fi
         if (( rep % 2 == 0 )); then
             rev=(); for (( k = ${#order[@]} - 1; k >= 0; k-- )); do rev+=("${order[k]}"); done
             order=("${rev[@]}")
@@ -418,11 +418,12 @@ for row in "${ROWS[@]}"; do
                     if [[ $jobs == 1 ]]; then j1+=("$T_US"); rss1+=("$RSS_KB"); else j2+=("$T_US"); rss2+=("$RSS_KB"); fi
                     tsv rows "$label" "flowrun -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "$RSS_KB" ok
                     log "[$label] rep $rep/$REPS flowrun -j$jobs: $(fmt_s "$T_US") s, peak RSS $((RSS_KB / 1024)) MB" ;;
-                floor2)
-                    run_floor "$n" "$h" "$w" 2
-                    floor2+=("$T_US")
-                    tsv rows "$label" "files only -j2" "$rep" "$(us_to_s "$T_US")" "" "" ok
-                    log "[$label] rep $rep/$REPS files only, atomic, -j2: $(fmt_s "$T_US") s" ;;
+                floor1|floor2)
+                    jobs=${tool#floor}
+                    run_floor "$n" "$h" "$w" "$jobs"
+                    if [[ $jobs == 1 ]]; then floor1+=("$T_US"); else floor2+=("$T_US"); fi
+                    tsv rows "$label" "files only -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "" ok
+                    log "[$label] rep $rep/$REPS files only, atomic, -j$jobs: $(fmt_s "$T_US") s" ;;
                 plain1|plain2)
                     jobs=${tool#plain}
                     run_floor "$n" "$h" "$w" "$jobs" --plain
@@ -451,8 +452,9 @@ for row in "${ROWS[@]}"; do
     emit "| $label | $(fmt_s "$m_serial") | $dask_cell | $(fmt_s "$m_j1") | $(fmt_s "$m_j2") | $vs_dask | $(fmt_ratio "$m_serial" "$m_j2") | $(fmt_ratio "$m_j1" "$m_j2") | $(awk -v a="$rss_j1" -v b="$rss_j2" 'BEGIN { printf "%.0f / %.0f", a / 1024, b / 1024 }') |"
     SELF_LINES+=("| $label | $(median "${self_serial[@]}") | $self_dask_cell |")
     if [[ -n $WRITE_FLOOR ]]; then
-        m_floor=$(median "${floor2[@]}"); m_plain=$(median "${plain1[@]}"); m_plain2=$(median "${plain2[@]}")
-        FLOOR_LINES+=("| $label | $(fmt_s "$m_j2") | $(fmt_s "$m_floor") | $(awk -v a="$m_floor" -v b="$m_j2" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(fmt_ratio "$m_serial" "$m_floor") | $(fmt_s "$m_plain2") | $(fmt_s "$m_plain") | $(awk -v a="$m_plain" -v b="$m_serial" 'BEGIN { printf "%.0f %%", 100 * a / b }') |")
+        m_floor=$(median "${floor2[@]}"); m_floor1=$(median "${floor1[@]}")
+        m_plain=$(median "${plain1[@]}"); m_plain2=$(median "${plain2[@]}")
+        FLOOR_LINES+=("| $label | $(fmt_s "$m_j2") | $(fmt_s "$m_floor") | $(awk -v a="$m_floor" -v b="$m_j2" 'BEGIN { printf "%.0f %%", 100 * a / b }') | $(fmt_ratio "$m_serial" "$m_floor") | $(fmt_s "$m_floor1") | $(fmt_ratio "$m_floor1" "$m_floor") | $(fmt_s "$m_plain2") | $(fmt_s "$m_plain") | $(awk -v a="$m_plain" -v b="$m_serial" 'BEGIN { printf "%.0f %%", 100 * a / b }') |")
     fi
 done
 emit ""
@@ -471,13 +473,13 @@ if (( ${#FLOOR_LINES[@]} )); then
     emit "## The output files alone"
     emit ""
     emit "Each row's N BMPs written with no other work (\`examples/write_floor.rs\`), in the same"
-    emit "alternation: through flowrun's atomic writer on 2 threads (what flowrun -j2 pays for its files),"
+    emit "alternation: through flowrun's atomic writer on 2 threads (what flowrun -j2 pays for its files) and on 1,"
     emit "and created under their names (plain, not atomic: a reader can see a partial file) on 2 threads,"
     emit "and on 1 as the seed's serial loop writes them. Serial / files only is the most any tool writing"
     emit "its outputs atomically on 2 cores could reach against the serial loop."
     emit ""
-    emit "| row | flowrun -j2 s | files only -j2 s | share of flowrun -j2 | serial / files only | plain files -j2 s | plain files -j1 s | share of seed serial |"
-    emit "|---|---:|---:|---:|---:|---:|---:|---:|"
+    emit "| row | flowrun -j2 s | files only -j2 s | share of flowrun -j2 | serial / files only | files only -j1 s | files j1/j2 | plain files -j2 s | plain files -j1 s | share of seed serial |"
+    emit "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     for l in "${FLOOR_LINES[@]}"; do emit "$l"; done
     emit ""
 fi
