@@ -255,20 +255,25 @@ drop_runs() { if (( ! KEEP )); then rm -rf "$@"; settle; fi; }
 end_row() { drop_runs "$ROW_DIR"; }
 settle() { sync; sleep "$SETTLE"; }
 
-# Bytes every kept output needs (BMP rows: 8 runs × reps; PNGs: 5 tools × (reps + warm-up)).
-need_bytes=$(
+# Bytes and files every kept output needs (BMP rows: 8 runs × reps, each with a results table
+# and its state; PNGs: 5 tools × (reps + warm-up)).
+read -r need_bytes need_files < <(
     for row in "${ROWS[@]}"; do echo "$row"; done | awk -v reps="$REPS" -v pc="$PNG_COUNT" \
         -v ps="$PNG_SIZE" -v png="$PNG" '
         function blocks(b) { return int((b + 4095) / 4096) * 4096 }
-        { total += $1 * blocks($2 * ($3 + 4) + 1100) * 8 * reps }
-        END { if (png) total += pc * blocks(ps * ps) * 5 * (reps + 1); printf "%.0f", total }'
+        { total += $1 * blocks($2 * ($3 + 4) + 1100) * 8 * reps; files += ($1 + 8) * 8 * reps }
+        END { if (png) { total += pc * blocks(ps * ps) * 5 * (reps + 1); files += pc * 5 * (reps + 1) }
+              printf "%.0f %.0f\n", total, files }'
 )
 free_bytes=$(df -P -B1 "$SCRATCH" | awk 'NR == 2 { print $4 }')
-if [[ $free_bytes =~ ^[0-9]+$ ]] && (( free_bytes > need_bytes + (2 << 30) )); then
+# Free inodes: "-" or 0 on filesystems without a fixed inode table (btrfs, xfs report plenty).
+free_files=$(df -P -i "$SCRATCH" | awk 'NR == 2 { print $4 }')
+[[ $free_files =~ ^[0-9]+$ ]] && (( free_files > 0 )) || free_files=$((need_files + 100000))
+if [[ $free_bytes =~ ^[0-9]+$ ]] && (( free_bytes > need_bytes + (2 << 30) && free_files > need_files + 100000 )); then
     KEEP=1
 else
     KEEP=0
-    warn "not enough free disk to keep every output ($((need_bytes >> 20)) MiB); deleting between repetitions (file creation right after a deletion is slower on ext4)"
+    warn "not enough free disk to keep every output ($((need_bytes >> 20)) MiB, $need_files files; free: $((free_bytes >> 20)) MiB, $free_files inodes); deleting between repetitions (file creation right after a deletion is slower on ext4)"
 fi
 
 count_files() { find "$1" -maxdepth 1 -type f -name "$2" 2>/dev/null | wc -l; }
