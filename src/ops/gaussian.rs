@@ -1074,7 +1074,7 @@ fn gray_bands(
         let (y0, gh) = (g * gr, gr.min(h - g * gr));
         let nb = gh.div_ceil(STRIP);
         // The input samples read so far (the rows this group reads up to).
-        let read_upto = (y0 + gh + r0).min(h) * w;
+        let read_upto = input_rows_read(y0 + gh, r0, h) * w;
         {
             let src: &[f64] = data;
             rows_read(src, read_upto);
@@ -1167,6 +1167,13 @@ fn gray_bands(
     }
 }
 
+/// The input rows [`gray_bands`] has read once it has computed the output rows before `end`
+/// (the axis-0 pass reads `r0` rows beyond them), and which the write-back schedule relies on.
+#[cfg(target_arch = "x86_64")]
+fn input_rows_read(end: usize, r0: usize, h: usize) -> usize {
+    (end + r0).min(h)
+}
+
 /// When [`gray_bands`] writes each group of `gr` output rows back into the image it reads:
 /// `release[g0]` is the group after whose computation group `g0` is written, the first at which
 /// no group still to come reads `g0`'s input rows (`rows` as in [`gray_bands`]) and the input's
@@ -1191,7 +1198,7 @@ fn write_back_schedule(
     }
     let mut release = Vec::with_capacity(groups);
     for g in 0..groups {
-        let read_upto = (end(g) + r0).min(h) * w;
+        let read_upto = input_rows_read(end(g), r0, h) * w;
         while release.len() <= g {
             let g0 = release.len();
             let unread = last_read[g0 * gr..end(g0)].iter().all(|&l| l <= g);
