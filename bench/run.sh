@@ -423,18 +423,14 @@ for row in "${ROWS[@]}"; do
                     if [[ $jobs == 1 ]]; then j1+=("$T_US"); rss1+=("$RSS_KB"); else j2+=("$T_US"); rss2+=("$RSS_KB"); fi
                     tsv rows "$label" "flowrun -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "$RSS_KB" ok
                     log "[$label] rep $rep/$REPS flowrun -j$jobs: $(fmt_s "$T_US") s, peak RSS $((RSS_KB / 1024)) MB" ;;
-                floor1|floor2)
-                    jobs=${tool#floor}
-                    run_floor "$n" "$h" "$w" "$jobs"
-                    if [[ $jobs == 1 ]]; then floor1+=("$T_US"); else floor2+=("$T_US"); fi
-                    tsv rows "$label" "files only -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "" ok
-                    log "[$label] rep $rep/$REPS files only, atomic, -j$jobs: $(fmt_s "$T_US") s" ;;
-                plain1|plain2)
-                    jobs=${tool#plain}
-                    run_floor "$n" "$h" "$w" "$jobs" --plain
-                    if [[ $jobs == 1 ]]; then plain1+=("$T_US"); else plain2+=("$T_US"); fi
-                    tsv rows "$label" "files only plain -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "" ok
-                    log "[$label] rep $rep/$REPS files only, plain, -j$jobs: $(fmt_s "$T_US") s" ;;
+                floor1|floor2|plain1|plain2)
+                    # The tool's name is also its times' array: floor = atomic, plain = --plain.
+                    jobs=${tool: -1}; declare -n times=$tool
+                    if [[ $tool == plain* ]]; then how=(--plain); what=plain; else how=(); what=atomic; fi
+                    run_floor "$n" "$h" "$w" "$jobs" "${how[@]}"
+                    times+=("$T_US"); unset -n times
+                    tsv rows "$label" "files only ${how[*]:+plain }-j$jobs" "$rep" "$(us_to_s "$T_US")" "" "" ok
+                    log "[$label] rep $rep/$REPS files only, $what, -j$jobs: $(fmt_s "$T_US") s" ;;
             esac
         done
         # old runs of this row go between repetitions, outside any timing
