@@ -2,7 +2,7 @@
 //!
 //! All reductions walk the samples in memory order (numpy's C order for `(H, W)` or `(H, W, C)`
 //! arrays) and reproduce numpy's rounding exactly:
-//! - `sum` is `np.add.reduce`, i.e. `0.0 + pairwise_sum` ([`pairwise_sum`], spec §2);
+//! - `sum` is `np.add.reduce`, i.e. `0.0 + pairwise_sum` ([`pairwise_sum`]; docs/exactness.md);
 //! - `mean` is `sum / n`;
 //! - `variance` is `np.var` (ddof = 0): the two-pass `sum((a - mean)²) / n`, the second pass fused
 //!   (no temporary array) but in numpy's exact order;

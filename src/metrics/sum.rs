@@ -1,5 +1,6 @@
 //! numpy's pairwise summation (`loops_utils.h.src`, `@TYPE@_pairwise_sum`), ported operation for
-//! operation so that sums, means and variances are bit-identical to numpy's (spec §2).
+//! operation so that sums, means and variances are bit-identical to numpy's (docs/exactness.md,
+//! "Sums, means and variances").
 
 /// numpy's `PW_BLOCKSIZE`: blocks of at most this many elements are summed with 8 accumulators.
 const BLOCK: usize = 128;
@@ -50,7 +51,7 @@ fn leaf<F: Fn(f64) -> f64 + Copy>(a: &[f64], f: F) -> f64 {
     res
 }
 
-/// `np.add.reduce(a)` for a contiguous float64 array: `0.0 + pairwise_sum(a)` (spec §2).
+/// `np.add.reduce(a)` for a contiguous float64 array: `0.0 + pairwise_sum(a)`.
 ///
 /// Bit-identical to `np.sum(a)` for any length, including 0 (gives `0.0`) and all-`-0.0`
 /// input (gives `+0.0`, as numpy does).

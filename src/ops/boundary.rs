@@ -3,7 +3,7 @@
 //! A 1-D filter of radius `r` over a line of length `n` reads virtual positions `p` in
 //! `-r .. n + r`. [`BoundaryMode::map_index`] says which real sample stands at `p`, or that the
 //! constant `cval` does. The formulas are closed-form and hold for any radius, including
-//! `r` much larger than `n`, exactly as scipy extends lines (spec §3.5).
+//! `r` much larger than `n`, exactly as scipy extends lines (docs/exactness.md, "Boundary modes").
 
 use serde::{Deserialize, Serialize};
 
@@ -122,7 +122,7 @@ mod tests {
 
     #[test]
     fn small_patterns() {
-        // n = 4, r = 4: the patterns of spec §3.5.
+        // n = 4, r = 4: the patterns of docs/exactness.md, "Boundary modes".
         assert_eq!(ext(Nearest, 4, 4), [0, 0, 0, 0, 0, 1, 2, 3, 3, 3, 3, 3]);
         assert_eq!(ext(Reflect, 4, 4), [3, 2, 1, 0, 0, 1, 2, 3, 3, 2, 1, 0]);
         assert_eq!(ext(Mirror, 4, 4), [2, 3, 2, 1, 0, 1, 2, 3, 2, 1, 0, 1]);

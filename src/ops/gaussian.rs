@@ -1,5 +1,5 @@
 //! `skimage.filters.gaussian` / `scipy.ndimage.gaussian_filter` on f64 images, reproducing
-//! scipy's arithmetic operation for operation (spec §3).
+//! scipy's arithmetic operation for operation (docs/exactness.md, "The Gaussian filter").
 //!
 //! - Kernel (`_gaussian_kernel1d`): radius `r = int(truncate * sigma + 0.5)`,
 //!   `phi[k] = exp((-0.5 / (sigma * sigma)) * k²)` for `k = -r ..= r`, normalised by dividing

@@ -1,8 +1,9 @@
 //! `np.exp` on float64 exactly as numpy computes it on x86-64 CPUs with AVX512_SKX.
 //!
-//! Why: scipy builds the Gaussian kernel with `np.exp` (spec §3.3). On CPUs with the AVX512_SKX
-//! feature group, numpy built with `NPY_CAN_LINK_SVML` (Linux wheels; checked with numpy 2.4.6)
-//! evaluates the float64 `exp` ufunc with Intel SVML's `__svml_exp8_ha` (`simd_exp_f64` in numpy's
+//! Why: scipy builds the Gaussian kernel with `np.exp` (docs/exactness.md, "The `exp` problem").
+//! On CPUs with the AVX512_SKX feature group, numpy built with `NPY_CAN_LINK_SVML` (Linux wheels;
+//! checked with numpy 2.4.6) evaluates the float64 `exp` ufunc with Intel SVML's
+//! `__svml_exp8_ha` (`simd_exp_f64` in numpy's
 //! `numpy/_core/src/umath/loops_exponent_log.dispatch.c.src`; the SVML sources are vendored as the
 //! `numpy/SVML` submodule, file `linux/avx512/svml_z0_exp_d_ha.s`). That routine is not correctly
 //! rounded and differs from glibc's `exp` (= Rust's [`f64::exp`]) by one ulp on a few percent of

@@ -1,9 +1,9 @@
 //! Image encoding: an f64 [`Image`] → the bytes of an image file, as scikit-image + imageio write it.
 //!
-//! Samples are first converted like `img_as_ubyte` / `img_as_uint` (numeric-parity §4): the image
-//! must lie in `[-1, 1]` (a NaN anywhere disables the check, as with numpy's `min`/`max`), then
-//! `v * 255` (or `* 65535`), round half to even, clamp, cast (NaN → 0). `f32` output is a plain
-//! `as f32` cast with no range check, like `astype(np.float32)`.
+//! Samples are first converted like `img_as_ubyte` / `img_as_uint` (docs/exactness.md, "Writing
+//! images"): the image must lie in `[-1, 1]` (a NaN anywhere disables the check, as with numpy's
+//! `min`/`max`), then `v * 255` (or `* 65535`), round half to even, clamp, cast (NaN → 0). `f32`
+//! output is a plain `as f32` cast with no range check, like `astype(np.float32)`.
 //!
 //! Formats:
 //! - **BMP** (u8): byte-identical to `imageio.imwrite` (Pillow): 8-bit palettised grey or 24-bit
@@ -510,10 +510,10 @@ fn copy_row(
     }
 }
 
-/// An 8-bit grey BMP exactly as Pillow writes mode `L` (numeric-parity §5): palettised with the
-/// identity grey palette, bottom-up, rows padded to 4 bytes, 3780 px/m, 256 colours
-/// used/important. `pixels` is row-major, `width * height` bytes (missing bytes are written as
-/// 0). Sizes must fit the 32-bit header fields ([`encode`] checks this).
+/// An 8-bit grey BMP exactly as Pillow writes mode `L` (docs/exactness.md, "BMP files"):
+/// palettised with the identity grey palette, bottom-up, rows padded to 4 bytes, 3780 px/m, 256
+/// colours used/important. `pixels` is row-major, `width * height` bytes (missing bytes are
+/// written as 0). Sizes must fit the 32-bit header fields ([`encode`] checks this).
 pub fn write_bmp_gray(width: usize, height: usize, pixels: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     bmp_gray_into(&mut out, width, height, |y, dst| {
@@ -673,7 +673,7 @@ mod tests {
             let b = write_bmp_rgb(w, h, &pattern(h, w, 3));
             assert_eq!((b.len(), sha(&b).as_str()), (len, digest), "rgb {h}x{w}");
         }
-        // The 2×3 RGB file in full (numeric-parity §5).
+        // The 2×3 RGB file in full (docs/exactness.md, "BMP files").
         let b = write_bmp_rgb(3, 2, &pattern(2, 3, 3));
         let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
         assert_eq!(

@@ -4,7 +4,7 @@
 //! The format is sniffed from the content, never from the extension. Supported: PNG, JPEG, BMP,
 //! TIFF (first page, via the `tiff` crate) and GIF (first frame).
 //!
-//! Sample conversion (`img_as_float`, numeric-parity §3.1):
+//! Sample conversion (`img_as_float`; docs/exactness.md, "Reading images"):
 //! - 8-bit: `x * (1.0 / 255.0)`: a multiply by the reciprocal, as numpy does, not `x / 255`;
 //! - 16-bit: `x * (1.0 / 65535.0)`;
 //! - 32-bit float TIFF: the value as is (f32 → f64, no clipping or rescaling).

@@ -1,5 +1,6 @@
 //! The seeded noise source: numpy's legacy `RandomState(seed).normal(loc, scale, size)`,
-//! reproduced bit for bit (spec §1), plus an optional faster, non-numpy generator.
+//! reproduced bit for bit (docs/exactness.md, "Noise"), plus an optional faster, non-numpy
+//! generator.
 //!
 //! [`RandomState`] is MT19937 seeded with `init_genrand` (numpy's path for a Python-int seed),
 //! 53-bit uniform doubles `((a >> 5) * 2^26 + (b >> 6)) / 2^53`, and the legacy polar
