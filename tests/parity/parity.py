@@ -13,14 +13,18 @@ Three groups of cases, each one line of output:
          values from skimage.io.imread -> img_as_float -> gaussian -> metrics -> img_as_ubyte ->
          imageio BMP.
 
-Tolerances (numeric-parity.md §8): BMP bytes and input-side numbers identical; anything computed
-from the Gaussian within 1e-15 relative. (On AVX-512 CPUs numpy's np.exp is Intel SVML and differs
-by 1 ulp from libm on some kernel taps, so filtered values may differ in the last bit.)
+Tolerances (docs/exactness.md, "Tolerances"): BMP bytes and input-side numbers identical; anything
+computed from the Gaussian within 1e-15 relative. (On AVX-512 CPUs numpy's np.exp is Intel SVML and
+differs by 1 ulp from libm on some kernel taps, so filtered values may differ in the last bit.)
 
-`--self-test` checks only the Python side: that the in-process reference reproduces the shared
+`--self-test` checks only the Python side: that the in-process reference reproduces the seed
 reference files exactly, that RandomState gives the documented first values, and that imageio +
-Pillow still write the BMP layout of numeric-parity.md §5. A normal run includes the cheap part of
-the self-test as its first case.
+Pillow still write the BMP layout of docs/exactness.md ("BMP files"). A normal run includes the
+cheap part of the self-test as its first case.
+
+The reference files: `--reference DIR`; by default `../shared/reference` beside the repository if
+it exists, else the copies committed in `tests/fixtures/reference`. `--skip-reference` runs without
+them: no `ref` group, and the self-test leaves out its comparison with the reference files.
 
 The random cases are drawn from `--seed` (fixed by default, printed; `--seed random` picks one);
 rerun with the printed seed to replay a failure.
@@ -44,17 +48,26 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import imageio as imageio_pkg
-import imageio.v2 as imageio
-import numpy as np
-import scipy.ndimage as ndi
-import skimage
-import skimage.color
-import skimage.filters
-import skimage.io
-from skimage import img_as_float, img_as_ubyte
+try:
+    import imageio as imageio_pkg
+    import imageio.v2 as imageio
+    import numpy as np
+    import scipy.ndimage as ndi
+    import skimage
+    import skimage.color
+    import skimage.filters
+    import skimage.io
+    from skimage import img_as_float, img_as_ubyte
+except ImportError as e:  # reported by main(), after argument parsing (so --help works)
+    IMPORT_ERROR: ImportError | None = e
+else:
+    IMPORT_ERROR = None
 
 REPO = Path(__file__).resolve().parents[2]
+# The reference files: the shared folder beside the repository when there is one, else the copies
+# committed in the repository (identical files), so that a bare clone runs the `ref` group too.
+SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+FIXTURE_REFERENCE = REPO / "tests" / "fixtures" / "reference"
 DEFAULT_SEED = 20240611
 REL_TOL = 1e-15
 MODES = ["nearest", "reflect", "mirror", "constant", "wrap"]
@@ -277,23 +290,25 @@ def seed_workloads(refdir: Path):
                    key=lambda p: json.loads(p.read_text())["workload"]["count"]
                    * math.prod(json.loads(p.read_text())["workload"]["shape"]))
     if not files:
-        raise SystemExit(f"parity: no seed-*.json in {refdir}")
+        raise SystemExit(f"parity: no seed-*.json in {refdir} "
+                         f"(--skip-reference runs without them)")
     return files
 
 
-def self_test(refdir: Path, workdir: Path, max_pixels: int | None) -> str:
-    """The Python side alone: proves the in-process reference equals the shared reference files.
+def self_test(refdir: Path | None, workdir: Path, max_pixels: int | None) -> str:
+    """The Python side alone: proves the in-process reference equals the seed reference files.
 
     BMPs and input variances must be identical; output variances too, except on a CPU whose
     numpy exp differs from the one that made the references (then within 1e-15, and said so).
+    With `refdir` None (--skip-reference) only the checks that need no reference file run.
     """
     notes = []
-    # numeric-parity.md §1: the documented first values of the legacy stream.
+    # docs/exactness.md, "Noise": the documented first values of the legacy stream.
     want = [1.764052345967664, 0.4001572083672233, 0.9787379841057392, 2.240893199201458]
     got = np.random.RandomState(0).normal(size=4).tolist()
     if got != want:
         raise Mismatch(f"RandomState(0).normal(size=4) = {got}, want {want}")
-    # numeric-parity.md §5: Pillow's 8-bit BMP header (3780 px/m, 256 colours important) and
+    # docs/exactness.md, "BMP files": Pillow's 8-bit BMP header (3780 px/m, 256 colours important) and
     # the 24-bit RGB layout; if pip pulled a Pillow that writes differently, say so here.
     b = bmp_bytes(np.zeros((2, 3)), workdir)
     hdr = (b[:2], int.from_bytes(b[10:14], "little"), int.from_bytes(b[28:30], "little"),
@@ -305,7 +320,8 @@ def self_test(refdir: Path, workdir: Path, max_pixels: int | None) -> str:
                 "0000000018000000c40e0000c40e00000000000000000000")
     if b[:54].hex() != want_hex or len(b) != 78:
         raise Mismatch(f"imageio/Pillow 24-bit BMP header changed: {b[:54].hex()}")
-    # uint8 -> float is x * (1/255) (numeric-parity.md §3.1), which differs from x / 255.
+    # uint8 -> float is x * (1/255) (docs/exactness.md, "Reading images"), which differs from
+    # x / 255.
     u8 = np.arange(256, dtype=np.uint8)
     if not np.array_equal(img_as_float(u8), u8 * (1.0 / 255)):
         raise Mismatch("img_as_float(uint8) is not x * (1/255)")
@@ -327,6 +343,8 @@ def self_test(refdir: Path, workdir: Path, max_pixels: int | None) -> str:
             raise Mismatch(f"gaussian_exp(np.exp) != skimage gaussian for {shape} sigma={sigma} "
                            f"mode={mode}: max diff {np.abs(got_img - want_img).max()}")
 
+    if refdir is None:
+        return "Python side ok; reference files skipped (--skip-reference)"
     checked = 0
     for ref in seed_workloads(refdir):
         data = json.loads(ref.read_text())
@@ -608,6 +626,35 @@ results = "{name}/results.csv"
 # ----------------------------------------------------------------------------------------------
 
 
+def find_reference(given: Path | None) -> Path | None:
+    """The reference directory to use, or None after saying why there is none.
+
+    `given` (from --reference) is taken relative to the current directory, or else to the
+    repository. Without it: the shared folder beside the repository, else the committed fixtures,
+    with a line saying which.
+    """
+    if given is not None:
+        refdir = given
+        if not refdir.is_absolute() and not refdir.is_dir() and (REPO / refdir).is_dir():
+            refdir = REPO / refdir
+        refdir = refdir.resolve()
+        if refdir.is_dir():
+            return refdir
+        print(f"parity: reference directory {refdir} not found; pass --skip-reference to run "
+              f"every case that does not need it", file=sys.stderr)
+        return None
+    if SHARED_REFERENCE.is_dir():
+        return SHARED_REFERENCE.resolve()
+    if FIXTURE_REFERENCE.is_dir():
+        print(f"parity: no {SHARED_REFERENCE}; using the reference files committed in "
+              f"{FIXTURE_REFERENCE.relative_to(REPO)}")
+        return FIXTURE_REFERENCE
+    print(f"parity: no reference directory: neither {SHARED_REFERENCE} nor {FIXTURE_REFERENCE} "
+          f"exists; pass --reference DIR, or --skip-reference to run every case that does not "
+          f"need one", file=sys.stderr)
+    return None
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -616,22 +663,26 @@ def main(argv=None) -> int:
     ap.add_argument("--cases", type=int, default=12, help="random noise cases (default 12)")
     ap.add_argument("--seed", default=str(DEFAULT_SEED),
                     help=f"seed of the random cases: an integer (default {DEFAULT_SEED}) or 'random'")
-    ap.add_argument("--reference", type=Path, default=Path("../shared/reference"),
-                    help="directory with seed-*.json (default ../shared/reference)")
+    ap.add_argument("--reference", type=Path,
+                    help="directory with seed-*.json (default: ../shared/reference beside the "
+                    "repository if it exists, else tests/fixtures/reference)")
     ap.add_argument("--workdir", type=Path, help="where to write (default: a temporary directory, "
                     "removed unless a case fails)")
     ap.add_argument("--self-test", action="store_true",
                     help="check only the Python side against every reference file; no flowrun")
-    ap.add_argument("--skip-reference", action="store_true", help="skip the seed-*.json runs")
+    ap.add_argument("--skip-reference", action="store_true",
+                    help="run without reference files: skip the `ref` group (the seed-*.json "
+                    "runs) and the self-test's comparison with those files")
     args = ap.parse_args(argv)
 
+    if IMPORT_ERROR is not None:
+        print(f"parity: cannot import the Python side ({IMPORT_ERROR}); install it with\n"
+              f"    python3 -m pip install -r {REPO / 'tests' / 'parity' / 'requirements.txt'}",
+              file=sys.stderr)
+        return 2
     seed = random.SystemRandom().randrange(2**32) if args.seed == "random" else int(args.seed)
-    refdir = args.reference
-    if not refdir.is_absolute() and not refdir.is_dir() and (REPO / refdir).is_dir():
-        refdir = REPO / refdir
-    refdir = refdir.resolve()
-    if not refdir.is_dir():
-        print(f"parity: reference directory {refdir} not found", file=sys.stderr)
+    refdir = None if args.skip_reference else find_reference(args.reference)
+    if refdir is None and not args.skip_reference:
         return 2
     flowrun = args.flowrun.resolve()
     if not args.self_test and not os.access(flowrun, os.X_OK):
@@ -649,7 +700,10 @@ def main(argv=None) -> int:
     print(f"parity: seed={seed} (replay: --seed {seed} --cases {args.cases}), python "
           f"{sys.version.split()[0]}, numpy {np.__version__}, skimage {skimage.__version__}, "
           f"imageio {imageio_pkg.__version__}")
-    print(f"parity: flowrun={flowrun} reference={refdir} workdir={workdir}")
+    print(f"parity: flowrun={flowrun} reference={refdir or '(skipped)'} workdir={workdir}")
+    if refdir is None:
+        print("parity: --skip-reference: skipping the `ref` group (the seed-*.json runs) and the "
+              "self-test's comparison with the reference files")
     sys.stdout.flush()
 
     cases = []  # (label, thunk)
@@ -657,7 +711,7 @@ def main(argv=None) -> int:
         cases.append(("self-test", lambda: self_test(refdir, workdir / "self-test", None)))
     else:
         cases.append(("self-test", lambda: self_test(refdir, workdir / "self-test", 10**6)))
-        if not args.skip_reference:
+        if refdir is not None:
             for ref in seed_workloads(refdir):
                 cases.append((f"ref {ref.name}",
                               lambda ref=ref: case_reference(flowrun, ref, workdir)))
