@@ -6,10 +6,12 @@
 //! `exec` (a rayon pool over images) → `sinks` (images and the results table, written atomically).
 //! `source`, `ops` and `metrics` hold the pure pixel code the plan calls.
 
+pub mod clean;
 pub mod config;
 mod cpu;
 pub mod diag;
 pub mod exec;
+pub mod exit;
 pub mod image;
 mod mem;
 pub mod metrics;
@@ -17,5 +19,8 @@ pub mod ops;
 pub mod plan;
 pub mod sinks;
 pub mod source;
+pub mod state;
+pub mod timefmt;
 
+pub use exit::Exit;
 pub use image::Image;

@@ -1,50 +1,61 @@
 //! The `flowrun` binary: parse the command line, load and compile the workflow, run it, report.
 
 mod cli;
+mod ui;
 
 use clap::{CommandFactory, Parser};
-use cli::{Cli, Command, LogFormat, Progress};
+use cli::{Cli, Command, LogFormat, Progress as ProgressFlag};
 use flowrun::config::{load_file, schema_json};
-use flowrun::exec::{dry_run, run, Decision, RunOptions, Selection, Summary};
+use flowrun::exec::{dry_run, run, Control, Decision, RunError, RunOptions, Selection};
 use flowrun::plan::{compile, graph, Plan};
+use flowrun::Exit;
 use std::io::IsTerminal;
 use std::path::Path;
-use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use ui::{OutError, Ui};
 
-fn main() -> ExitCode {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.global);
-    let code = match cli.command {
-        Some(Command::Run(args)) => cmd_run(&args, &cli.global),
+    let ui = Ui::new(cli.global.log_format == LogFormat::Json, cli.global.quiet);
+    init_logging(&cli.global, &ui);
+    let result = match &cli.command {
+        Some(Command::Run(args)) => cmd_run(args, &cli.global, &ui),
         None => match cli.run.file {
-            Some(_) => cmd_run(&cli.run, &cli.global),
+            Some(_) => cmd_run(&cli.run, &cli.global, &ui),
             None => {
                 let _ = Cli::command().print_help();
-                2
+                Ok(Exit::Usage)
             }
         },
-        Some(Command::Check(args)) => cmd_check(&args.file, &args.set, &cli.global),
-        Some(Command::Plan(args)) => cmd_plan(&args),
-        Some(Command::Schema) => {
-            print!("{}", schema_json());
-            0
-        }
+        Some(Command::Check(args)) => cmd_check(&args.file, &args.set, &ui),
+        Some(Command::Plan(args)) => cmd_plan(args, &ui),
+        Some(Command::Clean(args)) => cmd_clean(args, &ui),
+        Some(Command::Schema) => ui.out(&schema_json()).map(|()| Exit::Ok),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "flowrun",
-                &mut std::io::stdout(),
-            );
-            0
+            let mut buf = Vec::new();
+            clap_complete::generate(*shell, &mut Cli::command(), "flowrun", &mut buf);
+            ui.out(&String::from_utf8_lossy(&buf)).map(|()| Exit::Ok)
+        }
+        Some(Command::Man) => {
+            let mut buf = Vec::new();
+            match clap_mangen::Man::new(Cli::command()).render(&mut buf) {
+                Ok(()) => ui.out(&String::from_utf8_lossy(&buf)).map(|()| Exit::Ok),
+                Err(e) => Err(OutError::Failed(e)),
+            }
         }
     };
-    ExitCode::from(code as u8)
+    match result {
+        Ok(exit) => exit.into(),
+        // The reader is gone (`flowrun … | head`): end quietly, as `ls | head` does.
+        Err(OutError::Closed) => Exit::Ok.into(),
+        Err(OutError::Failed(e)) => {
+            ui.error(&format!("cannot write to standard output: {e}"));
+            Exit::Failed.into()
+        }
+    }
 }
 
-fn init_logging(g: &cli::GlobalArgs) {
+fn init_logging(g: &cli::GlobalArgs, ui: &Ui) {
     use tracing_subscriber::EnvFilter;
     let level = match (g.quiet, g.verbose) {
         (true, _) => "error",
@@ -53,185 +64,257 @@ fn init_logging(g: &cli::GlobalArgs) {
         (_, 2) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_env("FLOWRUN_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(format!("flowrun={level}")));
+    let default = || EnvFilter::new(format!("flowrun={level}"));
+    let filter = match std::env::var("FLOWRUN_LOG") {
+        Ok(text) if !text.trim().is_empty() => match EnvFilter::try_new(&text) {
+            Ok(f) => f,
+            Err(e) => {
+                ui.warning(&format!("ignoring FLOWRUN_LOG={text:?}: {e}"));
+                default()
+            }
+        },
+        _ => default(),
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ui.color);
     let _ = match g.log_format {
         LogFormat::Text => builder.with_target(false).try_init(),
         LogFormat::Json => builder.json().try_init(),
     };
 }
 
-/// Loads and compiles, printing every problem (exit 2) on failure.
-fn build(file: &Path, set: &[String]) -> Result<Plan, u8> {
+/// Loads and compiles, printing every problem on failure (exit 2), and the warnings.
+fn build(file: &Path, set: &[String], ui: &Ui) -> Result<Plan, Exit> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let loaded = load_file(file, set).map_err(|r| {
-        eprint!("{}", r.render());
-        2u8
+        ui.diagnostics(&r);
+        Exit::Usage
     })?;
-    compile(&loaded, &cwd).map_err(|r| {
-        eprint!("{}", r.render());
-        2u8
-    })
+    let plan = compile(&loaded, &cwd).map_err(|r| {
+        ui.diagnostics(&r);
+        Exit::Usage
+    })?;
+    for w in &plan.warnings {
+        ui.warning(w);
+    }
+    Ok(plan)
 }
 
 /// `--only`, parsed against the plan's image count; a bad value is a usage error (exit 2).
-fn only(text: Option<&str>, plan: &Plan) -> Result<Option<Selection>, i32> {
+fn only(text: Option<&str>, plan: &Plan, ui: &Ui) -> Result<Option<Selection>, Exit> {
     text.map(|o| cli::parse_only(o, plan.job_count()))
         .transpose()
         .map_err(|e| {
-            eprintln!("error: --only {e}");
-            2
+            ui.error(&format!("--only {e}"));
+            Exit::Usage
         })
 }
 
-fn cmd_check(file: &Path, set: &[String], g: &cli::GlobalArgs) -> i32 {
-    match build(file, set) {
-        Ok(plan) => {
-            if !g.quiet {
-                println!(
-                    "{}: ok — workflow `{}`: {} images, {} steps, {} metrics, {} outputs per image",
-                    file.display(),
-                    plan.name,
-                    plan.job_count(),
-                    plan.steps.len(),
-                    plan.metrics.len(),
-                    plan.writers.len()
-                );
-            }
-            0
+fn cmd_check(file: &Path, set: &[String], ui: &Ui) -> Result<Exit, OutError> {
+    let plan = match build(file, set, ui) {
+        Ok(p) => p,
+        Err(exit) => return Ok(exit),
+    };
+    if !ui.quiet {
+        let n = plan.job_count() as u64;
+        ui.out(&format!(
+            "{}: ok — workflow `{}`: {n} {}, {} {}, {} {}, {} {} per image\n",
+            file.display(),
+            plan.name,
+            flowrun::exec::plural(n, "image"),
+            plan.steps.len(),
+            flowrun::exec::plural(plan.steps.len() as u64, "step"),
+            plan.metrics.len(),
+            flowrun::exec::plural(plan.metrics.len() as u64, "metric"),
+            plan.writers.len(),
+            flowrun::exec::plural(plan.writers.len() as u64, "output"),
+        ))?;
+    }
+    Ok(Exit::Ok)
+}
+
+fn cmd_plan(args: &cli::PlanArgs, ui: &Ui) -> Result<Exit, OutError> {
+    let plan = match build(&args.file, &args.set, ui) {
+        Ok(p) => p,
+        Err(exit) => return Ok(exit),
+    };
+    let selection = match only(args.only.as_deref(), &plan, ui) {
+        Ok(p) => p.unwrap_or_else(|| Selection::all(plan.job_count().min(3))),
+        Err(exit) => return Ok(exit),
+    };
+    let positions: Vec<usize> = selection.iter().collect();
+    ui.out(&graph::render(&plan, &positions, args.format.into()))?;
+    Ok(Exit::Ok)
+}
+
+fn cmd_clean(args: &cli::CleanArgs, ui: &Ui) -> Result<Exit, OutError> {
+    let plan = match build(&args.file, &args.set, ui) {
+        Ok(p) => p,
+        Err(exit) => return Ok(exit),
+    };
+    let verb = if args.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    let mut out_err = None;
+    let result = flowrun::clean::clean(&plan, args.dry_run, |item| {
+        if out_err.is_some() {
+            return;
         }
-        Err(c) => c.into(),
+        let line = match item {
+            flowrun::clean::Cleaned::Removed { path, why } => format!("{verb} {path}  ({why})\n"),
+            flowrun::clean::Cleaned::Kept { path, why } => format!("kept {path}  ({why})\n"),
+        };
+        if let Err(e) = ui.out(&line) {
+            out_err = Some(e);
+        }
+    });
+    if let Some(e) = out_err {
+        return Err(e);
+    }
+    match result {
+        Ok(s) => {
+            if !ui.quiet {
+                let files = |n: u64| format!("{n} {}", flowrun::exec::plural(n, "file"));
+                ui.out(&format!(
+                    "clean: {verb} {}, kept {}\n",
+                    files(s.removed),
+                    files(s.kept)
+                ))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(e) => Ok(run_error(&e, ui)),
     }
 }
 
-fn cmd_plan(args: &cli::PlanArgs) -> i32 {
-    let plan = match build(&args.file, &args.set) {
-        Ok(p) => p,
-        Err(c) => return c.into(),
-    };
-    let selection = match only(args.only.as_deref(), &plan) {
-        Ok(p) => p.unwrap_or_else(|| Selection::all(plan.job_count().min(3))),
-        Err(c) => return c,
-    };
-    let positions: Vec<usize> = selection.iter().collect();
-    print!("{}", graph::render(&plan, &positions, args.format));
-    0
+/// Reports a run that could not start or finish; its exit code.
+fn run_error(e: &RunError, ui: &Ui) -> Exit {
+    match e {
+        RunError::Lock(flowrun::state::lock::LockError::Held { .. }) => {
+            ui.error(&format!(
+                "{e}\n  = hint: wait for it to finish, or pass --wait-lock to wait for it"
+            ));
+            Exit::Usage
+        }
+        _ => {
+            ui.error(&e.to_string());
+            Exit::Failed
+        }
+    }
 }
 
-fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs) -> i32 {
+fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs, ui: &Ui) -> Result<Exit, OutError> {
     let Some(file) = &args.file else {
-        eprintln!("error: no workflow file given");
-        return 2;
+        ui.error("no workflow file given");
+        return Ok(Exit::Usage);
     };
-    let plan = match build(file, &args.set) {
+    let plan = match build(file, &args.set, ui) {
         Ok(p) => p,
-        Err(c) => return c.into(),
+        Err(exit) => return Ok(exit),
     };
-    let only = match only(args.only.as_deref(), &plan) {
+    let only = match only(args.only.as_deref(), &plan, ui) {
         Ok(p) => p,
-        Err(c) => return c,
+        Err(exit) => return Ok(exit),
     };
     let progress = match args.progress {
-        Progress::Always => true,
-        Progress::Never => false,
-        Progress::Auto => !g.quiet && std::io::stderr().is_terminal(),
+        ProgressFlag::Always => true,
+        ProgressFlag::Never => false,
+        ProgressFlag::Auto => !g.quiet && std::io::stderr().is_terminal(),
     };
     let mut opts = RunOptions {
         jobs: args.jobs.map_or(0, usize::from),
         only,
-        progress,
         force: args.force,
-        stop: None,
+        wait_lock: args.wait_lock,
+        ..RunOptions::default()
     };
     if args.dry_run {
-        let (mut runs, mut skips) = (0, 0);
-        dry_run(&plan, &opts, |index, input, d| match d {
+        return dry(&plan, &opts, ui);
+    }
+    let control = Arc::new(Control::default());
+    stop_on_signals(&control, *ui);
+    opts.control = Some(control);
+    opts.observer = Some(Arc::new(ui::Progress::new(*ui, progress)));
+    match run(&plan, &opts) {
+        Ok(summary) => {
+            ui.summary(&plan, &summary)?;
+            Ok(summary.exit())
+        }
+        Err(e) => Ok(run_error(&e, ui)),
+    }
+}
+
+/// `--dry-run`: one line per selected image, then a count.
+fn dry(plan: &Plan, opts: &RunOptions, ui: &Ui) -> Result<Exit, OutError> {
+    let (mut runs, mut skips) = (0u64, 0u64);
+    let mut out_err = None;
+    let listed = dry_run(plan, opts, |index, input, d| {
+        let line = match d {
             Decision::Skip => {
                 skips += 1;
-                println!("skip  {index:>6}  {input}  (up to date)");
+                format!("skip  {index:>6}  {input}  (up to date)\n")
             }
             Decision::Run(why) => {
                 runs += 1;
-                println!("run   {index:>6}  {input}  ({why})");
+                format!("run   {index:>6}  {input}  ({why})\n")
             }
-        });
-        println!("dry run: {runs} would run, {skips} up to date");
-        return 0;
-    }
-    opts.stop = Some(stop_on_signals());
-    match run(&plan, &opts) {
-        Ok(summary) => {
-            report(&plan, &summary, g.quiet);
-            summary.exit_code()
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            1
-        }
-    }
-}
-
-/// SIGINT/SIGTERM raise the returned flag (the run stops taking images, finishes the ones in
-/// flight, flushes and exits 130); a second SIGINT exits at once with 130.
-fn stop_on_signals() -> Arc<AtomicBool> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    use signal_hook::flag;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [SIGINT, SIGTERM] {
-        let _ = flag::register_conditional_shutdown(sig, 130, Arc::clone(&stop));
-        let _ = flag::register(sig, Arc::clone(&stop));
-    }
-    stop
-}
-
-fn report(plan: &Plan, s: &Summary, quiet: bool) {
-    const SHOWN: usize = 20;
-    for (index, input, error) in s.failures.iter().take(SHOWN) {
-        eprintln!("failed: image {index} ({input}): {error}");
-    }
-    if s.failed > SHOWN as u64 {
-        eprintln!(
-            "… and {} more failed images (see the results table)",
-            s.failed - SHOWN as u64
-        );
-    }
-    for e in s.expectations.iter().take(SHOWN) {
-        eprintln!("expectation failed: {e}");
-    }
-    if s.expectations_failed > SHOWN as u64 {
-        eprintln!(
-            "… and {} more failed expectations",
-            s.expectations_failed - SHOWN as u64
-        );
-    }
-    if s.interrupted {
-        eprintln!(
-            "interrupted: {} images done; rerun to finish (finished images are skipped)",
-            s.ok + s.failed
-        );
-    }
-    if !quiet {
-        let n = s.ok + s.failed;
-        let secs = s.elapsed.as_secs_f64();
-        let results = plan
-            .results
-            .as_ref()
-            .map(|r| format!("; results in {}", r.path.display()))
-            .unwrap_or_default();
-        let skipped = if s.skipped > 0 {
-            format!(" ({} up to date, skipped)", s.skipped)
-        } else {
-            String::new()
         };
-        println!(
-            "{}: {n} images, {} ok{skipped}, {} failed in {secs:.3} s ({:.1} images/s){results}",
-            plan.name,
-            s.ok,
-            s.failed,
-            n as f64 / secs.max(1e-9)
-        );
+        match ui.out(&line) {
+            Ok(()) => true,
+            Err(e) => {
+                out_err = Some(e);
+                false
+            }
+        }
+    });
+    if let Some(e) = out_err {
+        return Err(e);
     }
+    if let Err(e) = listed {
+        return Ok(run_error(&e, ui));
+    }
+    ui.out(&format!("dry run: {runs} would run, {skips} up to date\n"))?;
+    Ok(Exit::Ok)
+}
+
+/// SIGINT, SIGTERM and SIGHUP stop the run: no new image starts, the images in flight finish,
+/// the table and state are flushed, exit 130. A second one abandons the images in flight: their
+/// work is lost (they run again next time), the temporary table is removed, exit 130 at once.
+fn stop_on_signals(control: &Arc<Control>, ui: Ui) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    let control = Arc::clone(control);
+    std::thread::spawn(move || {
+        let mut seen = 0;
+        for sig in signals.forever() {
+            seen += 1;
+            let name = match sig {
+                SIGINT => "SIGINT",
+                SIGTERM => "SIGTERM",
+                _ => "SIGHUP",
+            };
+            if seen == 1 {
+                control.stop();
+                let n = control.in_flight() as u64;
+                ui.warning(&format!(
+                    "{name}: stopping — no new images start; {n} {} in flight will finish (send it again to abandon {})",
+                    flowrun::exec::plural(n, "image"),
+                    if n == 1 { "it" } else { "them" }
+                ));
+            } else {
+                let n = control.abandon() as u64;
+                ui.error(&format!(
+                    "{name} again: abandoned {n} {} in flight (they run again next time; every image finished before is recorded and skipped on a rerun, and no partial file is left)",
+                    flowrun::exec::plural(n, "image")
+                ));
+                std::process::exit(i32::from(Exit::Interrupted.code()));
+            }
+        }
+    });
 }

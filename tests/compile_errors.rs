@@ -63,7 +63,7 @@ op = \"gausian\"
 op = \"gaussian\"
 name = \"blur\"
 sigma = -1.5
-truncate = 0
+truncate = -0.5
 mode = \"nearst\"
 
 [[steps]]
@@ -108,14 +108,14 @@ w.toml:19:8: error: step name `blur` is already used by step 1
 19 | name = "blur"
    |        ^
   = hint: step names must be unique
-w.toml:20:9: error: `sigma` must be a finite number > 0, got -1.5
+w.toml:20:9: error: `sigma` must be a finite number >= 0, got -1.5
    |
 20 | sigma = -1.5
    |         ^
-  = hint: e.g. sigma = 2.0
-w.toml:21:12: error: `truncate` must be a finite number > 0, got 0
+  = hint: e.g. sigma = 2.0; 0 leaves the image as it is
+w.toml:21:12: error: `truncate` must be a finite number >= 0, got -0.5
    |
-21 | truncate = 0
+21 | truncate = -0.5
    |            ^
   = hint: the default is 4.0
 w.toml:22:8: error: unknown value "nearst" for `mode` in step 3 `blur` (gaussian)
@@ -123,11 +123,11 @@ w.toml:22:8: error: unknown value "nearst" for `mode` in step 3 `blur` (gaussian
 22 | mode = "nearst"
    |        ^
   = hint: did you mean `nearest`? (valid: `nearest`, `reflect`, `mirror`, `constant`, `wrap`)
-w.toml:26:9: error: `sigma` must be a finite number > 0, got NaN
+w.toml:26:9: error: `sigma` must be a finite number >= 0, got NaN
    |
 26 | sigma = nan
    |         ^
-  = hint: e.g. sigma = 2.0
+  = hint: e.g. sigma = 2.0; 0 leaves the image as it is
 w.toml:29:29: error: metric `v` reads `blurr`, which is not a step
    |
 29 | v = { op = "variance", on = "blurr" }
@@ -155,14 +155,14 @@ w.toml: 14 problems found; nothing was run
 
 #[test]
 fn yaml_errors_carry_line_and_column() {
-    let text = "source:\n  kind: noise\n  count: 2\n  shape: [8, 8]\nsteps:\n  - op: gaussian\n    sigma: 0\n  - op: gaussian\n    truncate: [1]\n    sigmaa: 2\n";
+    let text = "source:\n  kind: noise\n  count: 2\n  shape: [8, 8]\nsteps:\n  - op: gaussian\n    sigma: -1\n  - op: gaussian\n    truncate: [1]\n    sigmaa: 2\n";
     assert_eq!(
         check_fails("w.yaml", text),
-        "w.yaml:7:12: error: `sigma` must be a finite number > 0, got 0
+        "w.yaml:7:12: error: `sigma` must be a finite number >= 0, got -1
   |
-7 |     sigma: 0
+7 |     sigma: -1
   |            ^
-  = hint: e.g. sigma = 2.0
+  = hint: e.g. sigma = 2.0; 0 leaves the image as it is
 w.yaml:9:15: error: `truncate` in step 2 (gaussian) must be a number, got a list
   |
 9 |     truncate: [1]
@@ -249,7 +249,7 @@ fn output_over_an_input_is_refused() {
   |
 5 | images = \"in/{stem}.png\"
   |          ^
-  = hint: write outputs to another folder
+  = hint: write the outputs to a folder of their own, e.g. `images = \"out/{stem}.png\"`
 w.toml: 1 problem found; nothing was run
 "
     );

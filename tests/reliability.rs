@@ -39,10 +39,13 @@ fn table_without_timings(dir: &Path) -> Vec<String> {
 
 /// Image indexes recorded as finished in the resume state (a torn last line is ignored).
 fn recorded(dir: &Path) -> BTreeSet<u64> {
-    let text = std::fs::read_to_string(dir.join("out/.flowrun/results.csv.state.jsonl"))
-        .unwrap_or_default();
+    let Some(state) = state_file(dir) else {
+        return BTreeSet::new();
+    };
+    let text = std::fs::read_to_string(state).unwrap_or_default();
     text.lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["status"] == "ok")
         .filter_map(|v| v["index"].as_u64())
         .collect()
 }
@@ -58,12 +61,11 @@ fn temp_files(dir: &Path) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// "240 images, 240 ok (N up to date, skipped), …" → N.
+/// "240 images, 240 ok (N up to date), …" → N (0 when none were).
 fn skipped(summary: &str) -> u64 {
     summary
-        .split(" (")
-        .nth(1)
-        .and_then(|s| s.split(' ').next())
+        .split_once(" up to date)")
+        .and_then(|(before, _)| before.rsplit_once('(').map(|(_, n)| n))
         .and_then(|n| n.parse().ok())
         .unwrap_or(0)
 }
@@ -188,18 +190,24 @@ fn sigterm_stops_cleanly_and_the_rerun_finishes() {
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(stderr(&out).contains("interrupted:"), "{}", stderr(&out));
     assert_eq!(temp_files(dir.path()), Vec::<String>::new());
-    let (_, rows) = read_csv(&dir.path().join("out/results.csv"));
+    // The table is committed with a row for every image: the finished ones ok, with their
+    // outputs, the rest not run, without.
+    let (_, all) = read_csv(&dir.path().join("out/results.csv"));
+    assert_eq!(all.len(), 2000);
+    let rows: Vec<_> = all.iter().filter(|r| r[2] == "ok").collect();
     assert!(
         !rows.is_empty() && rows.len() < 2000,
-        "a partial table, committed: {} rows",
+        "a partial run: {} rows ok",
         rows.len()
     );
-    for r in &rows {
+    for r in &all {
         let i: usize = r[0].parse().unwrap();
-        assert!(
-            dir.path().join(format!("out/img_{i:03}.bmp")).exists(),
-            "image {i} has its output"
-        );
+        let exists = dir.path().join(format!("out/img_{i:03}.bmp")).exists();
+        match r[2].as_str() {
+            "ok" => assert!(exists, "image {i} has its output"),
+            "not run" => assert!(!exists && r[6].is_empty(), "image {i}: {r:?}"),
+            other => panic!("image {i}: status {other}"),
+        }
     }
     let rerun = flowrun(dir.path(), &["w.toml", "-j", "2"]);
     assert_eq!(rerun.status.code(), Some(0));
@@ -243,7 +251,7 @@ fn edits_recompute_only_what_they_affect() {
     let dry = edited(&["--dry-run"]);
     let text = stdout(&dry);
     assert!(
-        text.contains("run        7  noise:7  (an output is missing or changed)"),
+        text.contains("run        7  noise:7  (its output `out/img_007.bmp` is missing)"),
         "{text}"
     );
     assert!(

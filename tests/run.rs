@@ -161,8 +161,11 @@ fn the_main_job_as_written() {
             "elapsed_ms"
         ]
     );
-    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.len(), 20, "a row for every image");
     assert_eq!(&rows[1][..4], ["1", "noise:1", "ok", ""]);
+    for r in &rows[2..] {
+        assert_eq!(&r[2..], ["not run", "", "", "", "", ""], "{r:?}");
+    }
     assert_eq!(
         rows[1][4], "0.0023454304196692984",
         "printed like Python's repr"
@@ -316,19 +319,33 @@ fn expectations_fail_with_the_image_and_value() {
     assert!(err.contains("is above max 1e-09"), "{err}");
     let ok = flowrun(dir.path(), &["w.toml", "--set", "expect.v.max=1.0"]);
     assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
-    let wrong_count = flowrun(
+    // Counts are checked against the whole table: rows kept from the earlier run count.
+    let only = flowrun(
         dir.path(),
         &["w.toml", "--set", "expect.v.max=1.0", "--only", "0"],
     );
+    assert_eq!(only.status.code(), Some(0), "{}", stderr(&only));
+    let fresh = with_file(
+        "w.toml",
+        &std::fs::read_to_string(dir.path().join("w.toml")).unwrap(),
+    );
+    let wrong_count = flowrun(
+        fresh.path(),
+        &["w.toml", "--set", "expect.v.max=1.0", "--only", "0"],
+    );
     assert_eq!(wrong_count.status.code(), Some(1));
-    assert!(stderr(&wrong_count).contains("expected 3 ok images, got 1"));
+    assert!(
+        stderr(&wrong_count).contains("expected 3 ok images, the table has 1"),
+        "{}",
+        stderr(&wrong_count)
+    );
 }
 
 #[test]
 fn bad_only_is_a_usage_error() {
     let dir = with_file(
         "w.toml",
-        "[source]\nkind = \"noise\"\ncount = 3\nshape = [8, 8]\n",
+        "[source]\nkind = \"noise\"\ncount = 3\nshape = [8, 8]\n[output]\nresults = \"r.csv\"\n",
     );
     let out = flowrun(dir.path(), &["w.toml", "--only", "2..9"]);
     assert_eq!(out.status.code(), Some(2));

@@ -1,27 +1,30 @@
-//! Running a plan: a local rayon pool of `--jobs` workers pulls images in index order; each image
-//! is load → steps → metrics and encoded outputs, then its files are written atomically. A failed
-//! image is a row, not a stop. Rows flow over a channel to the collector on the calling thread,
-//! which writes the results table in index order as rows become ready, records resume state
-//! ([`state`]), checks expectations and drives the progress bar — nothing shared is locked by the
-//! workers. SIGINT/SIGTERM stop the run cleanly: no new images start, in-flight ones finish, the
-//! table and state are flushed; a second SIGINT exits at once (final files are never partial:
-//! every file is renamed into place whole).
+//! Running a plan: a local rayon pool of `--jobs` workers pulls the selected images in index
+//! order; each image is load → steps → metrics and encoded outputs, then its files are written
+//! atomically. A failed image is a row, not a stop. Rows flow over a channel to the collector on
+//! the calling thread, which writes the results table — one row for every image of the workflow,
+//! in index order: the images run now, and for the others what the resume state says — appends
+//! the new records to the state ([`crate::state`]), checks expectations and reports progress;
+//! nothing shared is locked by the workers.
+//!
+//! One run at a time per workflow: the run holds the state's lock ([`crate::state::lock`]) from
+//! start to end. A stop request ([`Control::stop`], e.g. from a signal) stops the run cleanly:
+//! no new images start, in-flight ones finish, the table and state are flushed. Final files are
+//! never partial: every file is linked or renamed into place whole.
 
 mod select;
-mod state;
 mod task;
 
-use crate::plan::{Job, Plan, SourcePlan};
-use crate::sinks::results::{repr_f64, ResultsSink, Row};
-use state::{plan_fingerprint, state_path, State};
+use crate::plan::{Plan, SourcePlan};
+use crate::sinks::results::{repr_f64, ResultsSink, Row, RowStatus};
+use crate::state::lock::{LockError, RunLock};
+use crate::state::{StateIndex, StateLog};
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub use select::Selection;
-pub use state::{Entry, NewEntry, RESULTS_VERSION};
 pub use task::{run_job, Outcome, Resume, Scratch};
 
 /// Rows a worker collects before handing them to the collector.
@@ -30,37 +33,115 @@ const BATCH_ROWS: usize = 64;
 const BATCH_TIME: Duration = Duration::from_millis(20);
 
 /// Runtime knobs (the pipeline itself is in the plan).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Default)]
 pub struct RunOptions {
     /// Worker threads (0 = every core).
     pub jobs: usize,
     /// The images to run, by position (`None` = all).
     pub only: Option<Selection>,
-    /// Draw a progress bar on stderr.
-    pub progress: bool,
-    /// Recompute every image, ignoring the resume state.
+    /// Recompute every selected image, ignoring the resume state.
     pub force: bool,
-    /// Set to stop the run (e.g. by a signal); checked before each image.
-    pub stop: Option<Arc<AtomicBool>>,
+    /// Wait for another run holding the lock, instead of failing at once.
+    pub wait_lock: bool,
+    /// How the run is stopped from outside and what it is doing.
+    pub control: Option<Arc<Control>>,
+    /// Who hears about progress and notes.
+    pub observer: Option<Arc<dyn Observer>>,
 }
 
-/// What happened.
+/// What a running run reports as it goes. Every method has an empty default.
+pub trait Observer: Send + Sync {
+    /// The run starts with `images` selected images.
+    fn started(&self, _images: usize) {}
+    /// `done` of the selected images are done (called after each batch of rows).
+    fn progress(&self, _done: usize, _images: usize) {}
+    /// The run is over (before the summary is made).
+    fn finished(&self) {}
+    /// Something worth saying once per run (e.g. how some files are read).
+    fn note(&self, _text: &str) {}
+    /// The lock is held by another run; this one waits for it (`--wait-lock`).
+    fn waiting_for_lock(&self, _holder: &str) {}
+}
+
+/// The handle a run is controlled through from outside (signal handlers): stop it, see how many
+/// images are in flight, and clean up what an abandoned run leaves.
+#[derive(Debug, Default)]
+pub struct Control {
+    stop: AtomicBool,
+    in_flight: AtomicUsize,
+    /// Files to remove when the run is abandoned (the results table being written).
+    temps: Mutex<Vec<PathBuf>>,
+}
+
+impl Control {
+    /// Stops taking new images; the images in flight finish.
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+
+    pub fn stopped(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+
+    /// Images being computed right now.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Relaxed)
+    }
+
+    /// Removes the run's temporary files, before the process exits without finishing; returns
+    /// how many images were in flight (their work is lost; they run again next time).
+    pub fn abandon(&self) -> usize {
+        if let Ok(temps) = self.temps.lock() {
+            for t in temps.iter() {
+                let _ = std::fs::remove_file(t);
+            }
+        }
+        self.in_flight()
+    }
+
+    fn track_temp(&self, path: &Path) {
+        if let Ok(mut t) = self.temps.lock() {
+            t.push(path.to_path_buf());
+        }
+    }
+}
+
+/// What happened: this run's images, and the table as it stands after it.
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
+    /// Images selected for this run.
+    pub selected: u64,
+    /// Of those, ok (computed or up to date), failed, and up to date (not recomputed).
     pub ok: u64,
     pub failed: u64,
-    /// Of the ok images, how many were up to date and not recomputed.
     pub skipped: u64,
-    /// The run was stopped before every image was done.
+    /// The run was stopped before every selected image was done.
     pub interrupted: bool,
     pub elapsed: Duration,
-    /// `(index, input, error)` of the first [`Summary::KEPT`] failed images (`failed` counts
-    /// them all).
+    /// The rows of the results table (every image of the workflow) by status.
+    pub table: TableCounts,
+    /// `(index, input, error)` of the first [`Summary::KEPT`] images that failed in this run
+    /// (`failed` counts them all).
     pub failures: Vec<(u64, String, String)>,
     /// The first [`Summary::KEPT`] failed expectations, as sentences.
     pub expectations: Vec<String>,
     /// How many expectations failed.
     pub expectations_failed: u64,
+}
+
+/// Rows of the results table by status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TableCounts {
+    pub ok: u64,
+    pub failed: u64,
+    pub not_run: u64,
+    pub outdated: u64,
+}
+
+impl TableCounts {
+    pub fn rows(&self) -> u64 {
+        self.ok + self.failed + self.not_run + self.outdated
+    }
 }
 
 impl Summary {
@@ -82,14 +163,15 @@ impl Summary {
         }
     }
 
-    /// Exit status: 0 when every image and expectation passed, 1 if not, 130 when interrupted.
-    pub fn exit_code(&self) -> i32 {
+    /// How the run ended: interrupted, else failed when an image of this run or an expectation
+    /// failed, else ok.
+    pub fn exit(&self) -> crate::Exit {
         if self.interrupted {
-            130
+            crate::Exit::Interrupted
         } else if self.failed == 0 && self.expectations_failed == 0 {
-            0
+            crate::Exit::Ok
         } else {
-            1
+            crate::Exit::Failed
         }
     }
 }
@@ -99,91 +181,88 @@ impl Summary {
 pub enum RunError {
     #[error("cannot start {0} worker threads: {1}")]
     Pool(usize, String),
+    #[error(transparent)]
+    Lock(#[from] LockError),
     #[error("cannot write the results table `{0}`: {1}")]
     Results(String, std::io::Error),
-    #[error("cannot write the resume state `{0}`: {1}")]
+    #[error("cannot use the resume state `{0}`: {1}")]
     State(String, std::io::Error),
 }
 
 /// The sidecar `<results>.meta.json`: which workflow and flowrun made the table, so any output
-/// can be traced to it.
+/// can be traced to it, and what the table holds.
 fn write_meta(plan: &Plan, results: &Path, s: &Summary) -> std::io::Result<()> {
     let mut name = results.file_name().unwrap_or_default().to_os_string();
     name.push(".meta.json");
     let meta = serde_json::json!({
         "flowrun_version": env!("CARGO_PKG_VERSION"),
-        "results_version": RESULTS_VERSION,
-        "exp": exp_name(),
+        "results_version": crate::state::RESULTS_VERSION,
+        "exp": crate::plan::key::exp_name(),
         "workflow": plan.name,
         "workflow_file": plan.workflow_file,
         "workflow_blake3": plan.workflow_hash,
-        "plan_blake3": plan_fingerprint(plan, exp_name()).to_hex().to_string(),
-        "images": s.ok + s.failed,
-        "ok": s.ok,
-        "failed": s.failed,
-        "skipped_up_to_date": s.skipped,
-        "interrupted": s.interrupted,
-        "elapsed_s": s.elapsed.as_secs_f64(),
+        "plan_fingerprint": plan.fingerprint,
+        "images": s.table.rows(),
+        "rows": {
+            "ok": s.table.ok,
+            "failed": s.table.failed,
+            "not_run": s.table.not_run,
+            "outdated": s.table.outdated,
+        },
+        "this_run": {
+            "selected": s.selected,
+            "ok": s.ok,
+            "failed": s.failed,
+            "skipped_up_to_date": s.skipped,
+            "interrupted": s.interrupted,
+            "elapsed_s": s.elapsed.as_secs_f64(),
+        },
     });
     let mut text = serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?;
     text.push('\n');
     crate::sinks::atomic::write_atomic(&results.with_file_name(name), text.as_bytes())
 }
 
-/// Name of the `exp` the Gaussian kernels use (part of every resume key).
-fn exp_name() -> &'static str {
-    use crate::ops::npexp::{exp_svml, numpy_exp};
-    if std::ptr::fn_addr_eq(numpy_exp(), exp_svml as fn(f64) -> f64) {
-        "svml"
-    } else {
-        "libm"
-    }
-}
-
 /// What a rerun would do with one image.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
-    /// Up to date: its key matches and its outputs are intact.
+    /// Up to date: its record matches and its outputs are intact.
     Skip,
     /// To run, and why.
     Run(String),
 }
 
 /// `--dry-run`: what [`run`] would do with each selected image, without computing anything;
-/// `each` gets the image's index, input and decision, in index order.
-pub fn dry_run(plan: &Plan, opts: &RunOptions, mut each: impl FnMut(u64, String, Decision)) {
-    let state = State::load(&state_path(plan));
-    let resume = Resume {
-        fingerprint: plan_fingerprint(plan, exp_name()),
-        entries: &state.entries,
-    };
+/// `each` gets the image's index, input and decision, in index order, and stops the listing by
+/// returning `false`.
+pub fn dry_run(
+    plan: &Plan,
+    opts: &RunOptions,
+    mut each: impl FnMut(u64, String, Decision) -> bool,
+) -> Result<(), RunError> {
+    let index = StateIndex::open(&plan.state.log)
+        .map_err(|e| RunError::State(plan.state.log.display().to_string(), e))?;
     for p in positions(plan, opts).iter() {
         let job = plan.job(p);
+        let label = job.input_label();
         let decision = if opts.force {
             Decision::Run("--force".into())
         } else {
-            decide(&resume, &job)
-        };
-        each(job.index, job.input_label(), decision);
-    }
-}
-
-/// What a rerun would do with `job`, from its input and the recorded state.
-fn decide(resume: &Resume, job: &Job) -> Decision {
-    match task::read_input(job) {
-        Err(e) => Decision::Run(e),
-        Ok(bytes) => match (
-            task::check(resume, job, bytes.as_deref()),
-            resume.entries.get(&job.index),
-        ) {
-            ((_, Some(_)), _) => Decision::Skip,
-            (_, None) => Decision::Run("not done before".into()),
-            ((key, None), Some(e)) if e.key == key.to_hex().as_str() => {
-                Decision::Run("an output is missing or changed".into())
+            match task::read_input(&job) {
+                Err(e) => Decision::Run(e),
+                Ok(bytes) => {
+                    match task::why_run(plan, &job, bytes.as_deref(), index.get(&label).as_ref()) {
+                        Some(why) => Decision::Run(why),
+                        None => Decision::Skip,
+                    }
+                }
             }
-            (_, Some(_)) => Decision::Run("the workflow or the input changed".into()),
-        },
+        };
+        if !each(job.index, label, decision) {
+            break;
+        }
     }
+    Ok(())
 }
 
 /// The selected positions (all when none are chosen).
@@ -194,23 +273,13 @@ fn positions(plan: &Plan, opts: &RunOptions) -> Selection {
     }
 }
 
-/// Creates the output folders (once per run, not per file) and removes temp files a killed run
-/// left in them (`.NAME.PID.N.flowrun-tmp`). A folder that cannot be created is left to fail the
-/// images that write to it, each as a failed row.
+/// Creates the output folders (once per run, not per file) and removes the temp files that
+/// killed runs left in them and in the state folder (only those whose owner is gone). A folder
+/// that cannot be created is left to fail the images that write to it, each as a failed row.
 fn prepare_output_dirs(plan: &Plan) {
-    for dir in &plan.output_dirs {
-        if std::fs::create_dir_all(dir).is_err() {
-            continue;
-        }
-        let Ok(rd) = std::fs::read_dir(dir) else {
-            continue;
-        };
-        for e in rd.flatten() {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with('.') && name.ends_with(".flowrun-tmp") {
-                let _ = std::fs::remove_file(e.path());
-            }
+    for dir in plan.output_dirs.iter().chain([&plan.state.dir]) {
+        if std::fs::create_dir_all(dir).is_ok() {
+            crate::sinks::atomic::remove_stale_temps(dir);
         }
     }
 }
@@ -218,6 +287,12 @@ fn prepare_output_dirs(plan: &Plan) {
 /// Runs `plan` and returns the summary. Results do not depend on `opts.jobs`.
 pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     let start = Instant::now();
+    let observer = opts.observer.clone();
+    let _lock = RunLock::acquire(&plan.state.lock, opts.wait_lock, |holder| {
+        if let Some(o) = &observer {
+            o.waiting_for_lock(holder);
+        }
+    })?;
     let positions = positions(plan, opts);
     let threads = if opts.jobs == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -230,17 +305,12 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         .build()
         .map_err(|e| RunError::Pool(threads, e.to_string()))?;
     prepare_output_dirs(plan);
-    let spath = state_path(plan);
-    let spath_label = spath.display().to_string();
-    let mut state = if opts.force {
-        State::empty(&spath)
-    } else {
-        State::load(&spath)
-    };
-    let entries = std::mem::take(&mut state.entries);
+    let state_label = plan.state.log.display().to_string();
+    let index =
+        StateIndex::open(&plan.state.log).map_err(|e| RunError::State(state_label.clone(), e))?;
     let resume = Resume {
-        fingerprint: plan_fingerprint(plan, exp_name()),
-        entries: &entries,
+        index: &index,
+        force: opts.force,
     };
     let results_path = plan
         .results
@@ -248,26 +318,35 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         .map(|r| r.path.display().to_string())
         .unwrap_or_default();
     let sink = ResultsSink::create(plan).map_err(|e| RunError::Results(results_path.clone(), e))?;
+    let control = opts.control.clone().unwrap_or_default();
+    if let Some(sk) = &sink {
+        control.track_temp(sk.temp_path());
+    }
     tracing::info!(images = positions.len(), threads, workflow = %plan.name, "run started");
+    if let Some(o) = &observer {
+        o.started(positions.len());
+    }
 
     let next = AtomicUsize::new(0);
     let claim = claim_size(plan);
     let local_stop = AtomicBool::new(false);
-    let external = opts.stop.clone();
-    let stopped = || {
-        local_stop.load(Ordering::Relaxed)
-            || external.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
-    };
+    let stopped = || local_stop.load(Ordering::Relaxed) || control.stopped();
     let (tx, rx) = mpsc::channel::<Vec<(usize, Outcome)>>();
     let mut c = Collector {
         plan,
+        index: &index,
         sink,
         sink_error: None,
-        state,
-        state_error: None,
-        bar: progress_bar(opts.progress, positions.len() as u64),
-        summary: Summary::default(),
+        log: StateLog::new(&plan.state.log, &plan.fingerprint),
+        log_error: None,
+        observer: observer.as_deref(),
+        summary: Summary {
+            selected: positions.len() as u64,
+            ..Summary::default()
+        },
         done: 0,
+        next_row: 0,
+        notes: Vec::new(),
         stop: &local_stop,
     };
     std::thread::scope(|s| {
@@ -275,12 +354,13 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         let next = &next;
         let stopped = &stopped;
         let resume = &resume;
+        let control = &control;
         s.spawn(move || {
             pool.scope(|ps| {
                 for _ in 0..threads {
                     let tx = tx.clone();
                     ps.spawn(move |_| {
-                        let mut scratch = Scratch::default();
+                        let mut scratch = Scratch::for_plan(plan);
                         // Rows go to the collector in small batches: one wake-up per batch, not
                         // per image (that matters for tiny images), and never later than
                         // BATCH_TIME after the first row of the batch.
@@ -305,7 +385,10 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                                 since = Instant::now();
                             }
                             let job = plan.job(pos);
-                            batch.push((k, run_job(plan, &job, &mut scratch, resume)));
+                            control.in_flight.fetch_add(1, Ordering::Relaxed);
+                            let outcome = run_job(plan, &job, &mut scratch, resume);
+                            control.in_flight.fetch_sub(1, Ordering::Relaxed);
+                            batch.push((k, outcome));
                             if batch.len() >= BATCH_ROWS || since.elapsed() >= BATCH_TIME {
                                 let full =
                                     std::mem::replace(&mut batch, Vec::with_capacity(BATCH_ROWS));
@@ -332,34 +415,34 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
                     continue;
                 }
                 // The row next in order (the usual case) is written without a detour.
-                c.emit(outcome);
+                c.emit(positions.get(k).unwrap_or(usize::MAX), outcome);
                 want += 1;
                 while let Some(outcome) = pending.remove(&want) {
+                    c.emit(positions.get(want).unwrap_or(usize::MAX), outcome);
                     want += 1;
-                    c.emit(outcome);
                 }
             }
             c.end_batch();
         }
-        // Stopped early: rows finished out of order are still written (with gaps before them).
-        for (_, outcome) in std::mem::take(&mut pending) {
-            c.emit(outcome);
+        // Stopped early: the rows finished out of order, between the kept rows of the rest.
+        for (k, outcome) in std::mem::take(&mut pending) {
+            c.emit(positions.get(k).unwrap_or(usize::MAX), outcome);
         }
+        c.keep_until(plan.job_count());
         c.end_batch();
     });
+    if let Some(o) = &observer {
+        o.finished();
+    }
     let Collector {
         sink,
         sink_error,
-        mut state,
-        state_error,
-        bar,
+        log,
+        log_error,
         mut summary,
         done,
         ..
     } = c;
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
     summary.interrupted = done < positions.len() && sink_error.is_none();
     if let Some(e) = sink_error {
         return Err(RunError::Results(results_path, e));
@@ -368,15 +451,11 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         sk.finish()
             .map_err(|e| RunError::Results(results_path.clone(), e))?;
     }
-    if let Some(e) = state_error {
-        return Err(RunError::State(spath_label, e));
+    if let Some(e) = log_error {
+        return Err(RunError::State(state_label, e));
     }
-    if !summary.interrupted {
-        state
-            .finish(plan.job_count())
-            .map_err(|e| RunError::State(spath_label, e))?;
-        check_counts(plan, &mut summary);
-    }
+    log.finish().map_err(|e| RunError::State(state_label, e))?;
+    check_counts(plan, &mut summary);
     summary.elapsed = start.elapsed();
     if let Some(r) = &plan.results {
         write_meta(plan, &r.path, &summary)
@@ -392,40 +471,101 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     Ok(summary)
 }
 
-/// The receiving end: writes rows in order, records state, counts, checks expectations.
+/// The receiving end: writes every row of the table in order, records state, counts, checks
+/// expectations.
 struct Collector<'a> {
     plan: &'a Plan,
+    index: &'a StateIndex,
     sink: Option<ResultsSink>,
     sink_error: Option<std::io::Error>,
-    state: State,
-    state_error: Option<std::io::Error>,
-    bar: Option<indicatif::ProgressBar>,
+    log: StateLog,
+    log_error: Option<std::io::Error>,
+    observer: Option<&'a dyn Observer>,
     summary: Summary,
+    /// Selected images done.
     done: usize,
+    /// The next image (position) whose row the table needs.
+    next_row: usize,
+    /// Notes already passed on.
+    notes: Vec<&'static str>,
     /// Raised when the table cannot be written: workers stop taking images.
     stop: &'a AtomicBool,
 }
 
 impl Collector<'_> {
-    fn emit(&mut self, outcome: Outcome) {
+    /// The row of the image at `pos`, computed (or found up to date) in this run.
+    fn emit(&mut self, pos: usize, outcome: Outcome) {
+        self.keep_until(pos);
         self.done += 1;
-        if let Some(b) = &self.bar {
-            b.inc(1);
-        }
-        if let Some(sk) = self.sink.as_mut() {
-            if let Err(e) = sk.write_row(&outcome.row) {
-                self.fail_sink(e);
+        for note in &outcome.notes {
+            if !self.notes.contains(note) {
+                self.notes.push(note);
+                if let Some(o) = self.observer {
+                    o.note(note);
+                }
             }
         }
-        if let Some(e) = &outcome.entry {
-            if let Err(err) = self.state.append_new(&outcome.row, e) {
-                self.state_error.get_or_insert(err);
+        if let Some(r) = &outcome.record {
+            if let Err(err) = self.log.append(&outcome.row, r) {
+                self.log_error.get_or_insert(err);
             }
         }
         if outcome.skipped {
             self.summary.skipped += 1;
         }
-        record(self.plan, &mut self.summary, outcome.row);
+        let row = outcome.row;
+        tracing::debug!(index = row.index, input = %row.input, status = row.status.name(), elapsed_ms = row.elapsed_ms, "image done");
+        match row.status {
+            RowStatus::Ok => self.summary.ok += 1,
+            _ => {
+                let error = row.error.as_deref().unwrap_or("");
+                self.summary.fail_image(row.index, &row.input, error);
+            }
+        }
+        self.table_row(&row);
+        self.next_row = pos.saturating_add(1);
+    }
+
+    /// The rows of the images before `end` that this run does not compute: as the resume state
+    /// records them (outdated if the workflow changed since), or not run.
+    fn keep_until(&mut self, end: usize) {
+        let end = end.min(self.plan.job_count());
+        while self.next_row < end {
+            let job = self.plan.job(self.next_row);
+            let label = job.input_label();
+            let counts = (self.plan.metrics.len(), self.plan.writers.len());
+            let row = match self.index.get(&label) {
+                None => Row::empty(job.index, label, RowStatus::NotRun, None, counts),
+                Some(e) => match e.why_outdated(&self.plan.fingerprint, &job.outputs) {
+                    Some(why) => {
+                        Row::empty(job.index, label, RowStatus::Outdated, Some(why), counts)
+                    }
+                    None => e.row(job.index),
+                },
+            };
+            self.table_row(&row);
+            self.next_row += 1;
+        }
+    }
+
+    /// Writes a row of the table, counts it and checks the per-image expectations on it (rows are
+    /// not kept: memory must not grow with the number of images).
+    fn table_row(&mut self, row: &Row) {
+        if let Some(sk) = self.sink.as_mut() {
+            if let Err(e) = sk.write_row(row) {
+                self.fail_sink(e);
+            }
+        }
+        let t = &mut self.summary.table;
+        match row.status {
+            RowStatus::Ok => t.ok += 1,
+            RowStatus::Failed => t.failed += 1,
+            RowStatus::NotRun => t.not_run += 1,
+            RowStatus::Outdated => t.outdated += 1,
+        }
+        if row.ok() {
+            check_bounds(self.plan, &mut self.summary, row);
+        }
     }
 
     /// After each batch: push the table's rows to its file and the state.
@@ -433,8 +573,11 @@ impl Collector<'_> {
         if let Some(Err(e)) = self.sink.as_mut().map(ResultsSink::flush) {
             self.fail_sink(e);
         }
-        if let Err(err) = self.state.flush() {
-            self.state_error.get_or_insert(err);
+        if let Err(err) = self.log.flush() {
+            self.log_error.get_or_insert(err);
+        }
+        if let Some(o) = self.observer {
+            o.progress(self.done, self.summary.selected as usize);
         }
     }
 
@@ -456,61 +599,53 @@ fn claim_size(plan: &Plan) -> usize {
     }
 }
 
-fn progress_bar(enabled: bool, len: u64) -> Option<indicatif::ProgressBar> {
-    if !enabled {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new(len);
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} images ({per_sec}, ETA {eta})",
-    ) {
-        bar.set_style(style);
-    }
-    Some(bar)
-}
-
-/// Counts a row and checks the per-image expectations on it (rows are not kept: memory must not
-/// grow with the number of images).
-fn record(plan: &Plan, summary: &mut Summary, row: Row) {
-    tracing::debug!(index = row.index, input = %row.input, ok = row.ok(), elapsed_ms = row.elapsed_ms, "image done");
-    match &row.error {
-        None => {
-            summary.ok += 1;
-            for &(m, lo, hi) in &plan.expect.bounds {
-                let v = row.metrics[m];
-                let col = &plan.metrics[m].column;
-                let what = format!(
-                    "image {} ({}): `{col}` = {}",
-                    row.index,
-                    row.input,
-                    repr_f64(v)
-                );
-                if v.is_nan() {
-                    summary.fail_expectation(format!("{what} is not a number"));
-                }
-                if let Some(lo) = lo.filter(|lo| v < *lo) {
-                    summary.fail_expectation(format!("{what} is below min {}", repr_f64(lo)));
-                }
-                if let Some(hi) = hi.filter(|hi| v > *hi) {
-                    summary.fail_expectation(format!("{what} is above max {}", repr_f64(hi)));
-                }
-            }
+/// Checks the metric bounds of `[expect]` on an ok row.
+fn check_bounds(plan: &Plan, summary: &mut Summary, row: &Row) {
+    for &(m, lo, hi) in &plan.expect.bounds {
+        let v = row.metrics.get(m).copied().unwrap_or(f64::NAN);
+        let col = &plan.metrics[m].column;
+        let what = format!(
+            "image {} ({}): `{col}` = {}",
+            row.index,
+            row.input,
+            repr_f64(v)
+        );
+        if v.is_nan() {
+            summary.fail_expectation(format!("{what} is not a number"));
         }
-        Some(e) => {
-            tracing::warn!(index = row.index, input = %row.input, error = %e, "image failed");
-            summary.fail_image(row.index, &row.input, e);
+        if let Some(lo) = lo.filter(|lo| v < *lo) {
+            summary.fail_expectation(format!("{what} is below min {}", repr_f64(lo)));
+        }
+        if let Some(hi) = hi.filter(|hi| v > *hi) {
+            summary.fail_expectation(format!("{what} is above max {}", repr_f64(hi)));
         }
     }
 }
 
+/// `ok = N` / `failed = N`, checked against the whole table.
 fn check_counts(plan: &Plan, summary: &mut Summary) {
-    if let Some(n) = plan.expect.ok.filter(|n| *n != summary.ok) {
-        summary.fail_expectation(format!("expected {n} ok images, got {}", summary.ok));
-    }
-    if let Some(n) = plan.expect.failed.filter(|n| *n != summary.failed) {
+    let t = summary.table;
+    if let Some(n) = plan.expect.ok.filter(|n| *n != t.ok) {
         summary.fail_expectation(format!(
-            "expected {n} failed images, got {}",
-            summary.failed
+            "expected {n} ok {}, the table has {}",
+            plural(n, "image"),
+            t.ok
         ));
+    }
+    if let Some(n) = plan.expect.failed.filter(|n| *n != t.failed) {
+        summary.fail_expectation(format!(
+            "expected {n} failed {}, the table has {}",
+            plural(n, "image"),
+            t.failed
+        ));
+    }
+}
+
+/// `word` or `word`s, as `n` needs.
+pub fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        word.to_string()
+    } else {
+        format!("{word}s")
     }
 }

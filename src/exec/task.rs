@@ -1,18 +1,18 @@
 //! One image through the plan: load → steps → metrics and encoded outputs → atomic writes. Any
 //! failure (decode, out-of-range values, a write) makes the image a failed row, and every file it
-//! had written is removed again, so a failed image leaves no output behind.
+//! had written is removed again — and so are the outputs an earlier run recorded for it — so a
+//! failed image leaves no output behind.
 
-use super::state::{job_key, output_hash, Entry, NewEntry};
 use crate::metrics::{pairwise_sum, VarianceStream};
 use crate::ops::OpScratch;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into_rows;
-use crate::sinks::results::Row;
+use crate::sinks::results::{Row, RowStatus};
 use crate::source::decode::decode_bytes;
 use crate::source::noise::{noise_into, noise_into_summed};
+use crate::state::{hex, input_hash, output_hash, Current, Entry, Record, StateIndex, Status};
 use crate::Image;
-use std::collections::HashMap;
 use std::path::Path;
 use std::time::Instant;
 
@@ -28,23 +28,36 @@ pub struct Scratch {
     folders: Folders,
 }
 
+impl Scratch {
+    /// Buffers for a worker of `plan`'s run (its writes never replace an input file).
+    pub fn for_plan(plan: &Plan) -> Scratch {
+        Scratch {
+            folders: Folders::protecting(plan.inputs.clone()),
+            ..Scratch::default()
+        }
+    }
+}
+
 /// Input files larger than this are refused before reading (a guard against reading, say, a
 /// disk image by mistake; real images are far smaller).
 const MAX_FILE_BYTES: u64 = 4 << 30;
 
-/// What the run knows about earlier runs: the plan's fingerprint and the recorded entries.
+/// What the run knows about earlier runs: the recorded state, and whether to ignore it.
 pub struct Resume<'a> {
-    pub fingerprint: blake3::Hash,
-    pub entries: &'a HashMap<u64, Entry>,
+    pub index: &'a StateIndex,
+    /// Recompute every image, up to date or not.
+    pub force: bool,
 }
 
 /// What became of one image.
 pub struct Outcome {
     pub row: Row,
-    /// What the row's new state entry needs (recomputed successful images only).
-    pub entry: Option<NewEntry>,
+    /// What the image's new record needs (computed images, ok or failed).
+    pub record: Option<Record>,
     /// The image was up to date and not recomputed.
     pub skipped: bool,
+    /// Things worth saying once per run that happened to this image.
+    pub notes: Vec<&'static str>,
 }
 
 /// Reads a job's input file (`None` for generated images).
@@ -63,66 +76,143 @@ pub(super) fn read_input(job: &Job) -> Result<Option<Vec<u8>>, String> {
     std::fs::read(path).map(Some).map_err(fail)
 }
 
-/// Whether `job` is up to date: its key (computed from `input`) matches the recorded entry and
-/// the recorded outputs are intact. Returns the key and, when up to date, the entry.
-pub fn check<'a>(
-    resume: &Resume<'a>,
+/// Why `job` must be computed, given its input and its record (`None`: it is up to date).
+pub(super) fn why_run(
+    plan: &Plan,
     job: &Job,
     input: Option<&[u8]>,
-) -> (blake3::Hash, Option<&'a Entry>) {
-    let key = job_key(&resume.fingerprint, job, input);
-    let hit = resume
-        .entries
-        .get(&job.index)
-        .filter(|e| e.key == key.to_hex().as_str() && e.outputs_intact());
-    (key, hit)
+    recorded: Option<&Entry>,
+) -> Option<String> {
+    let Some(entry) = recorded else {
+        return Some("not run before".into());
+    };
+    let hash = input.map(|b| hex(input_hash(b)));
+    entry.why_stale(&Current {
+        plan: &plan.fingerprint,
+        input_hash: hash.as_deref(),
+        outputs: &job.outputs,
+    })
 }
 
 /// Runs one job — or skips it when `resume` shows it up to date. Never panics outward (a panic
 /// becomes a failed row).
 pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -> Outcome {
     let start = Instant::now();
+    let label = job.input_label();
+    let recorded = resume.index.get(&label);
     let input = match read_input(job) {
         Ok(bytes) => bytes,
         Err(e) => {
+            let row = failed_row(plan, job, label, e, recorded.as_ref(), start);
             return Outcome {
-                row: failed_row(plan, job, e, start),
-                entry: None,
+                row,
+                record: Some(Record::default()),
                 skipped: false,
-            }
+                notes: Vec::new(),
+            };
         }
     };
-    let (key, hit) = check(resume, job, input.as_deref());
-    if let Some(e) = hit {
-        return Outcome {
-            row: e.row(),
-            entry: None,
-            skipped: true,
-        };
+    if !resume.force {
+        if let Some(e) = &recorded {
+            if why_run(plan, job, input.as_deref(), Some(e)).is_none() {
+                return Outcome {
+                    row: e.row(job.index),
+                    record: None,
+                    skipped: true,
+                    notes: Vec::new(),
+                };
+            }
+        }
     }
-    let (row, hashes) = run_image(plan, job, input.as_deref(), scratch, start);
-    let entry = row.ok().then_some(NewEntry { key, hashes });
+    let input_hash = input.as_deref().map(input_hash);
+    let (mut row, outputs) = run_image(plan, job, input.as_deref(), scratch, start);
+    if !row.ok() {
+        let note = remove_recorded_outputs(plan, recorded.as_ref());
+        if let (Some(e), Some(note)) = (row.error.as_mut(), note) {
+            e.push_str("; ");
+            e.push_str(&note);
+        }
+    }
+    let orphans = if row.ok() {
+        Record::orphans_of(recorded.as_ref(), &row.outputs)
+    } else {
+        Vec::new()
+    };
     Outcome {
         row,
-        entry,
+        record: Some(Record {
+            input_hash,
+            outputs,
+            orphans,
+        }),
         skipped: false,
+        notes: Vec::new(),
     }
 }
 
-fn failed_row(plan: &Plan, job: &Job, error: String, start: Instant) -> Row {
-    Row {
-        index: job.index,
-        input: job.input_label(),
-        error: Some(error),
-        metrics: vec![f64::NAN; plan.metrics.len()],
-        outputs: vec![String::new(); plan.writers.len()],
-        elapsed_ms: start.elapsed().as_secs_f64() * 1e3,
+/// A failed row for `job`, with the recorded outputs of an earlier success removed.
+fn failed_row(
+    plan: &Plan,
+    job: &Job,
+    label: String,
+    error: String,
+    recorded: Option<&Entry>,
+    start: Instant,
+) -> Row {
+    let mut error = error;
+    if let Some(note) = remove_recorded_outputs(plan, recorded) {
+        error.push_str("; ");
+        error.push_str(&note);
     }
+    let mut row = Row::empty(
+        job.index,
+        label,
+        RowStatus::Failed,
+        Some(error),
+        (plan.metrics.len(), plan.writers.len()),
+    );
+    row.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
+    row
+}
+
+/// Removes the outputs an earlier successful run recorded for an image that now fails (those
+/// that still hold what flowrun wrote, and are no input file), so that no output exists for a
+/// failed image; says what it did, for the row.
+fn remove_recorded_outputs(plan: &Plan, recorded: Option<&Entry>) -> Option<String> {
+    let entry = recorded.filter(|e| e.status == Status::Ok)?;
+    let mut removed = Vec::new();
+    let mut kept = Vec::new();
+    for (path, hash) in &entry.outputs {
+        let p = Path::new(path);
+        let ours = std::fs::read(p).is_ok_and(|b| hex(output_hash(&b)) == *hash);
+        if !ours {
+            if p.exists() {
+                kept.push(format!("`{path}` (changed since flowrun wrote it)"));
+            }
+            continue;
+        }
+        if plan.inputs.holds(p) {
+            kept.push(format!("`{path}` (it is an input file)"));
+        } else if std::fs::remove_file(p).is_ok() {
+            removed.push(format!("`{path}`"));
+        }
+    }
+    let mut parts = Vec::new();
+    if !removed.is_empty() {
+        parts.push(format!(
+            "removed its earlier output{} {}",
+            if removed.len() == 1 { "" } else { "s" },
+            removed.join(", ")
+        ));
+    }
+    if !kept.is_empty() {
+        parts.push(format!("kept {}", kept.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 /// Computes one image from its input bytes; returns its row and the [`output_hash`] of every
-/// output.
-/// Never panics outward (a panic becomes a failed row).
+/// output. Never panics outward (a panic becomes a failed row).
 pub fn run_image(
     plan: &Plan,
     job: &Job,
@@ -146,6 +236,7 @@ pub fn run_image(
             Row {
                 index: job.index,
                 input: job.input_label(),
+                status: RowStatus::Ok,
                 error: None,
                 metrics,
                 outputs: job
@@ -157,7 +248,17 @@ pub fn run_image(
             },
             hashes,
         ),
-        Err(error) => (failed_row(plan, job, error, start), Vec::new()),
+        Err(error) => {
+            let mut row = Row::empty(
+                job.index,
+                job.input_label(),
+                RowStatus::Failed,
+                Some(error),
+                (plan.metrics.len(), plan.writers.len()),
+            );
+            row.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
+            (row, Vec::new())
+        }
     }
 }
 

@@ -38,7 +38,7 @@ const SIGMA_EPS: f64 = 1e-15;
 /// A Gaussian blur step, equal to
 /// `skimage.filters.gaussian(img, sigma, mode=mode, cval=cval, truncate=truncate,
 /// channel_axis=-1 if rgb else None)` on a float64 image.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Gaussian {
     /// Standard deviation per axis: `[axis 0 (down the columns), axis 1 (along the rows)]`.
     pub sigma: [f64; 2],

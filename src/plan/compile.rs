@@ -2,6 +2,7 @@
 
 use super::claims::{distinct_by_construction, Claims, Holder};
 use super::pattern::{Pattern, Vars};
+use super::places::{Conflict, Places};
 use super::*;
 use crate::config::syntax::{Node, Seg};
 use crate::config::{
@@ -12,6 +13,7 @@ use crate::diag::{suggest, Diag, Pos, Report};
 use crate::ops::gaussian::Gaussian;
 use crate::sinks::atomic::parent_dir;
 use crate::source::noise::{NoiseLoc, RngKind};
+use crate::state::StatePaths;
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path};
 
@@ -82,7 +84,9 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     let name = wf.name.clone().unwrap_or_else(|| loaded.stem.clone());
 
     // Source: how many images, and their input files.
-    let source = match &wf.source {
+    let mut warnings = Vec::new();
+    let mut links = Vec::new();
+    let mut source = match &wf.source {
         None => None,
         Some(Source::Noise(n)) => noise_source(&mut cx, n),
         Some(Source::Glob(g)) => {
@@ -123,11 +127,17 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                             p.to_path_buf()
                         }
                     };
-                    let files = m.files.iter().map(|f| shown(f)).collect();
+                    for ex in &m.unused_excludes {
+                        warnings.push(format!(
+                            "`source.exclude` pattern `{ex}` leaves out no file (excludes are globs relative to the current directory, spelled like `source.pattern`)"
+                        ));
+                    }
+                    links = m.links.iter().map(|f| shown(f)).collect();
+                    let files: Vec<PathBuf> = m.files.iter().map(|f| shown(f)).collect();
                     let root = shown(&m.root);
                     Some(SourcePlan::Files {
                         root,
-                        files,
+                        files: files.into(),
                         decode,
                     })
                 }
@@ -159,21 +169,21 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             Step::Gaussian(g) => {
                 let sigma = match g.sigma {
                     Sigma::Scalar(s) => {
-                        if !(s.is_finite() && s > 0.0) {
+                        if !(s.is_finite() && s >= 0.0) {
                             cx.err(
                                 cx.pos(&at("sigma")),
-                                format!("`sigma` must be a finite number > 0, got {s}"),
-                                Some("e.g. sigma = 2.0".into()),
+                                format!("`sigma` must be a finite number >= 0, got {s}"),
+                                Some("e.g. sigma = 2.0; 0 leaves the image as it is".into()),
                             );
                         }
                         [s, s]
                     }
                     Sigma::PerAxis(s) => {
-                        if !s.iter().all(|v| v.is_finite() && *v >= 0.0) || s == [0.0, 0.0] {
+                        if !s.iter().all(|v| v.is_finite() && *v >= 0.0) {
                             cx.err(
                                 cx.pos(&at("sigma")),
                                 format!(
-                                    "`sigma` must be finite numbers >= 0, not both 0, got [{}, {}]",
+                                    "`sigma` must be finite numbers >= 0, got [{}, {}]",
                                     s[0], s[1]
                                 ),
                                 Some("[rows, columns]; 0 leaves that axis unfiltered".into()),
@@ -182,10 +192,13 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                         s
                     }
                 };
-                if !(g.truncate.is_finite() && g.truncate > 0.0) {
+                if !(g.truncate.is_finite() && g.truncate >= 0.0) {
                     cx.err(
                         cx.pos(&at("truncate")),
-                        format!("`truncate` must be a finite number > 0, got {}", g.truncate),
+                        format!(
+                            "`truncate` must be a finite number >= 0, got {}",
+                            g.truncate
+                        ),
                         Some("the default is 4.0".into()),
                     );
                 }
@@ -366,7 +379,36 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         })
     });
 
-    // Render every output of every image; check formats, collisions and inputs.
+    // The resume state: beside the results table, else in the first output folder.
+    let state_root = match (&results, writer_patterns.first()) {
+        (Some(r), _) => parent_dir(&r.path).to_path_buf(),
+        (None, Some((p, _))) if !p.literal_dir().is_empty() => PathBuf::from(p.literal_dir()),
+        _ => PathBuf::from("."),
+    };
+    let state = StatePaths::new(&state_root, &loaded.path, cwd);
+    if let Some(SourcePlan::Files { root, files, .. }) = &mut source {
+        let outputs_below: Vec<&Path> = writer_patterns
+            .iter()
+            .map(|(p, _)| Path::new(p.literal_dir()))
+            .collect();
+        match without_own_outputs(files, root, &outputs_below, &state, cwd) {
+            Ok(Some(kept)) if kept.is_empty() => {
+                cx.err(
+                    cx.pos(&[Seg::Key("source"), Seg::Key("pattern")]),
+                    "every file the pattern matches is an output of this workflow",
+                    Some("point the pattern at the input images".into()),
+                );
+            }
+            Ok(Some(kept)) => *files = kept.into(),
+            Ok(None) => {}
+            Err(e) => warnings.push(format!(
+                "cannot read the resume state `{}`: {e}",
+                state.log.display()
+            )),
+        }
+    }
+
+    // Render every output of every image; check formats, folders, collisions and inputs.
     let output_dirs = match &source {
         Some(source) => {
             let outputs = Outputs {
@@ -377,10 +419,19 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
                 allow_outside: wf.output.allow_outside,
                 cwd,
             };
-            outputs.check(&mut cx)
+            outputs.check(&mut cx, &links)
         }
         None => Vec::new(),
     };
+    if wf.output.images.is_none()
+        && wf.output.results.is_none()
+        && wf.steps.iter().all(|(_, s)| s.save().is_none())
+    {
+        warnings.push(
+            "the workflow writes nothing: add `output.images` or `output.results` (or a step's `save`)"
+                .into(),
+        );
+    }
 
     // Expectations.
     let mut expect = ExpectPlan::default();
@@ -404,6 +455,15 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             }
             (_, Expectation::Bounds(b)) => match metrics.iter().position(|m| &m.column == key) {
                 Some(mi) => {
+                    for (which, v) in [("min", b.min), ("max", b.max)] {
+                        if v.is_some_and(f64::is_nan) {
+                            cx.err(
+                                cx.pos(&[Seg::Key("expect"), Seg::Key(key), Seg::Key(which)]),
+                                format!("`expect.{key}.{which}` is not a number"),
+                                Some("bounds must be numbers (inf and -inf are allowed)".into()),
+                            );
+                        }
+                    }
                     if let (Some(lo), Some(hi)) = (b.min, b.max) {
                         if lo > hi {
                             cx.err(
@@ -465,7 +525,11 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         h.update(b"\0--set ");
         h.update(o.as_bytes());
     }
-    Ok(Plan {
+    let inputs = match &source {
+        SourcePlan::Files { files, .. } => Arc::new(InputSet::new(files.clone())),
+        SourcePlan::Noise { .. } => Arc::new(InputSet::default()),
+    };
+    let mut plan = Plan {
         name,
         workflow: loaded.stem.clone(),
         workflow_file: loaded.path.display().to_string(),
@@ -477,7 +541,13 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         output_dirs,
         results,
         expect,
-    })
+        state,
+        fingerprint: String::new(),
+        inputs,
+        warnings,
+    };
+    plan.fingerprint = super::key::fingerprint(&plan);
+    Ok(plan)
 }
 
 /// Every image's outputs, to check: the source, the writers with their patterns as written
@@ -491,25 +561,31 @@ struct Outputs<'a> {
     cwd: &'a Path,
 }
 
-/// What the output check keeps while rendering: the input files (normalised, to their
-/// positions), each writer's folder (normalised) and the paths claimed so far.
-struct Seen {
-    inputs: HashMap<PathBuf, usize>,
+/// What the output check keeps while rendering: each writer's folder (normalised), the paths
+/// claimed so far, and what the filesystem says about the folders outputs go to.
+struct Seen<'a> {
     roots: Vec<PathBuf>,
     claims: Claims,
+    places: Places<'a>,
+    /// Folders whose problem was reported.
+    reported_folders: HashSet<PathBuf>,
+    /// The folder last looked at, and whether anything about it needs a per-file look.
+    last: Option<(PathBuf, bool)>,
 }
 
-impl Outputs<'_> {
+impl<'a> Outputs<'a> {
     /// Renders every output of every image, one at a time, and checks it: its format is known
-    /// and holds the dtype, it stays inside its pattern's folder, is no input file and shares
-    /// its path with no other output nor the results table. Reports each writer's first
-    /// problem. Returns every folder the outputs and the table go to.
-    fn check(&self, cx: &mut Ctx) -> Vec<PathBuf> {
-        let mut seen = self.seen();
+    /// and holds the dtype, it stays inside its pattern's folder, its folder can be written to,
+    /// it is no folder and no input file (by its real path), and it shares its path with no
+    /// other output nor the results table. Reports each writer's first problem. Returns every
+    /// folder the outputs and the table go to.
+    fn check(&self, cx: &mut Ctx, links: &'a [PathBuf]) -> Vec<PathBuf> {
+        let mut seen = self.seen(links);
         let mut reported = vec![false; self.writers.len()];
         let mut folders = Folders::new(self.writers.len());
         if let Some(r) = self.results {
             folders.all.insert(parent_dir(&r.path).to_path_buf());
+            self.check_results(cx, r, &mut seen);
         }
         for pos in 0..self.source.len() {
             let names = self.source.names(pos);
@@ -528,14 +604,10 @@ impl Outputs<'_> {
         folders.sorted()
     }
 
-    fn seen(&self) -> Seen {
-        let inputs = match self.source {
-            SourcePlan::Files { files, .. } => files
-                .iter()
-                .enumerate()
-                .map(|(i, f)| (normalize(self.cwd, f), i))
-                .collect(),
-            SourcePlan::Noise { .. } => HashMap::new(),
+    fn seen(&self, links: &'a [PathBuf]) -> Seen<'a> {
+        let inputs: &'a [PathBuf] = match self.source {
+            SourcePlan::Files { files, .. } => files,
+            SourcePlan::Noise { .. } => &[],
         };
         let roots = self
             .written
@@ -547,9 +619,38 @@ impl Outputs<'_> {
         let distinct = distinct_by_construction(&patterns, noise, self.cwd);
         let results = self.results.map(|r| normalize(self.cwd, &r.path));
         Seen {
-            inputs,
             roots,
             claims: Claims::new(distinct, results),
+            places: Places::new(self.cwd, inputs, links),
+            reported_folders: HashSet::new(),
+            last: None,
+        }
+    }
+
+    /// The results table's path: not a folder, not an input, in a folder that can be written.
+    fn check_results(&self, cx: &mut Ctx, r: &ResultsPlan, seen: &mut Seen) {
+        let pos = cx.pos(&[Seg::Key("output"), Seg::Key("results")]);
+        let dir = parent_dir(&r.path);
+        if let Some(problem) = &seen.places.folder(dir).problem {
+            let msg = format!(
+                "cannot write the results table `{}`: {problem}",
+                r.path.display()
+            );
+            seen.reported_folders.insert(dir.to_path_buf());
+            cx.err(pos, msg, None);
+            return;
+        }
+        let problem = match seen.places.conflict(&r.path) {
+            Some(Conflict::Folder) => Some("it is a folder"),
+            Some(Conflict::Input(_)) => Some("it is one of the input files"),
+            None => None,
+        };
+        if let Some(p) = problem {
+            cx.err(
+                pos,
+                format!("cannot write the results table `{}`: {p}", r.path.display()),
+                Some("name a file that does not exist yet, e.g. `out/results.csv`".into()),
+            );
         }
     }
 
@@ -586,16 +687,19 @@ impl Outputs<'_> {
                     format!(
                         "{} images cannot hold `{}` samples",
                         format.name(),
-                        format!("{:?}", writer.dtype).to_lowercase()
+                        writer.dtype.name()
                     ),
                 )
                 .with_hint("bmp and jpeg take u8; png u8 or u16; tiff u8, u16 or f32"),
             );
         }
+        if let Some(d) = self.place_problem(index, path, seen, *pos) {
+            return Some(d);
+        }
         // Normalising is most of the cost of this check, which runs for every image before
         // any compute: skip it when no check below can fail.
         let inside = self.allow_outside || stays_in(path, pattern.literal_dir());
-        if inside && seen.inputs.is_empty() && !seen.claims.may_refuse(path) {
+        if inside && !seen.claims.may_refuse(path) {
             return None;
         }
         let key = normalize(self.cwd, path);
@@ -608,19 +712,6 @@ impl Outputs<'_> {
                     pattern.literal_dir()
                 ),
             ).with_hint("placeholders must not lead out of the output folder (`..`, absolute paths); set `output.allow_outside = true` to allow it"));
-        }
-        if let Some(&i) = seen.inputs.get(&key) {
-            let file = self.source.file(i).unwrap_or(Path::new(""));
-            return Some(
-                Diag::new(
-                    *pos,
-                    format!(
-                        "image {index} would be written over input file `{}`",
-                        file.display()
-                    ),
-                )
-                .with_hint("write outputs to another folder"),
-            );
         }
         let holder = seen.claims.claim(&key, w, index)?;
         let what = match holder {
@@ -640,6 +731,78 @@ impl Outputs<'_> {
             )
             .with_hint("make the pattern unique per image, e.g. with `{index}` or `{stem}`"),
         )
+    }
+
+    /// What the filesystem says against writing `path`: its folder cannot take files (reported
+    /// once per folder), a folder is in its place, or it is an input file.
+    fn place_problem(&self, index: u64, path: &Path, seen: &mut Seen, pos: Pos) -> Option<Diag> {
+        let dir = parent_dir(path);
+        let look = match &seen.last {
+            Some((last, look)) if last.as_path() == dir => *look,
+            _ => {
+                let folder = seen.places.folder(dir);
+                if let Some(problem) = &folder.problem {
+                    let problem = problem.clone();
+                    if seen.reported_folders.insert(dir.to_path_buf()) {
+                        return Some(Diag::new(
+                            pos,
+                            format!("cannot write `{}`: {problem}", path.display()),
+                        ));
+                    }
+                }
+                let look = folder.needs_a_look();
+                seen.last = Some((dir.to_path_buf(), look));
+                look
+            }
+        };
+        if !look {
+            return None;
+        }
+        match seen.places.conflict(path)? {
+            Conflict::Folder => Some(
+                Diag::new(
+                    pos,
+                    format!("image {index}'s output `{}` is a folder", path.display()),
+                )
+                .with_hint("outputs must name files; change the pattern or move the folder"),
+            ),
+            Conflict::Input(i) => {
+                let file = self.source.file(i).unwrap_or(Path::new(""));
+                let through = if file == path {
+                    String::new()
+                } else {
+                    format!(" (`{}` is that file)", path.display())
+                };
+                Some(
+                    Diag::new(
+                        pos,
+                        format!(
+                            "image {index} would be written over input file `{}`{through}",
+                            file.display()
+                        ),
+                    )
+                    .with_hint(self.overwrite_hint(path)),
+                )
+            }
+        }
+    }
+
+    /// How to stop an output from landing on an input: leave the output folder out of the
+    /// source when it is a folder of its own below the pattern's folder, else write elsewhere.
+    fn overwrite_hint(&self, path: &Path) -> String {
+        let root = match self.source {
+            SourcePlan::Files { root, .. } => normalize(self.cwd, root),
+            SourcePlan::Noise { .. } => PathBuf::new(),
+        };
+        let dir = normalize(self.cwd, parent_dir(path));
+        if dir != root && dir.starts_with(&root) {
+            let shown = parent_dir(path).display().to_string();
+            format!(
+                "leave the output folder out of the source: `exclude = [\"{shown}/**\"]` in [source]; or write the outputs elsewhere"
+            )
+        } else {
+            "write the outputs to a folder of their own, e.g. `images = \"out/{stem}.png\"`".into()
+        }
     }
 }
 
@@ -828,6 +991,39 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> Option<SourcePlan> {
         spec,
         count: n.count,
     })
+}
+
+/// The listed `files` without those this workflow's earlier runs wrote (by its resume state), if
+/// any output folder lies below the pattern's folder `root` (else `None`: nothing to do).
+fn without_own_outputs(
+    files: &[PathBuf],
+    root: &Path,
+    output_dirs: &[&Path],
+    state: &StatePaths,
+    cwd: &Path,
+) -> std::io::Result<Option<Vec<PathBuf>>> {
+    let root = normalize(cwd, root);
+    let below = output_dirs
+        .iter()
+        .any(|d| normalize(cwd, d).starts_with(&root));
+    if !below || !state.log.exists() {
+        return Ok(None);
+    }
+    let key =
+        |p: &Path| xxhash_rust::xxh3::xxh3_128(normalize(cwd, p).as_os_str().as_encoded_bytes());
+    let mut written = HashSet::new();
+    crate::state::each_entry(&state.log, |e| {
+        written.extend(e.outputs.iter().map(|(p, _)| key(Path::new(p))));
+    })?;
+    if written.is_empty() {
+        return Ok(None);
+    }
+    let kept: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| !written.contains(&key(f)))
+        .cloned()
+        .collect();
+    Ok((kept.len() != files.len()).then_some(kept))
 }
 
 /// Whether `path` provably stays inside `dir` once both are normalised against any folder

@@ -7,7 +7,7 @@ use super::{NodeRef, Plan};
 use std::fmt::Write as _;
 
 /// Output syntax of `flowrun plan`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GraphFormat {
     Text,
     Dot,

@@ -6,7 +6,10 @@
 mod claims;
 mod compile;
 pub mod graph;
+pub mod inputs;
+pub mod key;
 pub mod pattern;
+mod places;
 
 pub use compile::compile;
 
@@ -15,8 +18,11 @@ use crate::ops::Op;
 use crate::sinks::encode::{Dtype, ImageFormat};
 use crate::source::decode::DecodeOptions;
 use crate::source::noise::NoiseSpec;
+use crate::state::StatePaths;
+use inputs::InputSet;
 use pattern::{Pattern, Vars};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 /// A compiled workflow. Its jobs, one per image, are made on demand ([`Plan::job`]): only the
 /// source's list of input files grows with the number of images.
@@ -39,6 +45,14 @@ pub struct Plan {
     pub output_dirs: Vec<PathBuf>,
     pub results: Option<ResultsPlan>,
     pub expect: ExpectPlan,
+    /// Where the resume state and the run lock live.
+    pub state: StatePaths,
+    /// The plan fingerprint ([`key::fingerprint`]), 32 hex digits.
+    pub fingerprint: String,
+    /// The input files, which no output may replace.
+    pub inputs: Arc<InputSet>,
+    /// Things the user should know that do not stop the run (printed by `check` and `run`).
+    pub warnings: Vec<String>,
 }
 
 impl Plan {
@@ -68,7 +82,7 @@ pub enum SourcePlan {
     /// relative to it).
     Files {
         root: PathBuf,
-        files: Vec<PathBuf>,
+        files: Arc<[PathBuf]>,
         decode: DecodeOptions,
     },
 }
@@ -199,15 +213,33 @@ pub struct Writer {
 }
 
 impl Writer {
-    /// The path this writer's output of an image goes to.
+    /// The path this writer's output of an image goes to ([`clean_path`]ed).
     pub fn render(&self, names: &ImageNames) -> PathBuf {
-        PathBuf::from(self.pattern.render(&Vars {
+        clean_path(&self.pattern.render(&Vars {
             index: names.index,
             stem: &names.stem,
             ext: &names.ext,
             dir: &names.dir,
             ..Vars::default()
         }))
+    }
+}
+
+/// `text` as a path without empty or `.` components (`out//x.png` and `./out/./x.png` are
+/// `out/x.png`); `..` is kept (only the filesystem knows where it leads through a symlink).
+pub fn clean_path(text: &str) -> PathBuf {
+    let path = Path::new(text);
+    if !text.contains("//") && !text.contains("./") && !text.ends_with("/.") {
+        return path.to_path_buf();
+    }
+    let clean: PathBuf = path
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    if clean.as_os_str().is_empty() {
+        PathBuf::from(".")
+    } else {
+        clean
     }
 }
 

@@ -6,9 +6,12 @@
 //! just-written output may therefore be empty or missing, but never half-written under its final
 //! name in normal operation; a re-run rewrites it.
 //!
-//! Temporary names are `.{file_name}.{pid}.{counter}.flowrun-tmp`: hidden (the glob source skips
-//! dot-files, so a watched output folder never ingests half-written files), unique per process
-//! and call, in the target's own directory (so the rename never crosses filesystems).
+//! Temporary names are `.{file_name}.{pid}@{host}.{counter}.flowrun-tmp`: hidden (the glob
+//! source skips dot-files, so a watched output folder never ingests half-written files), unique
+//! per process and call, in the target's own directory (so the rename never crosses
+//! filesystems), and naming their owner, so that [`remove_stale_temps`] only ever removes the
+//! temporary files of processes that are gone (on this host: a folder shared over the network
+//! may hold other hosts' files in progress).
 //!
 //! On Linux, whole-buffer writes go to an unnamed `O_TMPFILE` inode in the target's folder, which
 //! `linkat` (by the descriptor, or by its `/proc/self/fd` name where the kernel refuses that) then
@@ -49,7 +52,35 @@ fn pid() -> u32 {
     *PID.get_or_init(std::process::id)
 }
 
-/// The temporary path for `target`: `.{file_name}.{pid}.{counter}.flowrun-tmp` in its directory.
+/// This host's name as it appears in temporary names: letters, digits and `-` only, at most 32.
+fn host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        #[cfg(unix)]
+        let name = rustix::system::uname()
+            .nodename()
+            .to_string_lossy()
+            .into_owned();
+        #[cfg(not(unix))]
+        let name = std::env::var("COMPUTERNAME").unwrap_or_default();
+        let clean: String = name
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .take(32)
+            .collect();
+        if clean.is_empty() {
+            "host".into()
+        } else {
+            clean
+        }
+    })
+}
+
+/// The suffix of every temporary name.
+const TEMP_SUFFIX: &str = ".flowrun-tmp";
+
+/// The temporary path for `target`: `.{file_name}.{pid}@{host}.{counter}.flowrun-tmp` in its
+/// directory.
 fn temp_path_for(target: &Path) -> io::Result<PathBuf> {
     let name = target.file_name().ok_or_else(|| {
         io::Error::new(
@@ -60,8 +91,67 @@ fn temp_path_for(target: &Path) -> io::Result<PathBuf> {
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let mut tmp = std::ffi::OsString::from(".");
     tmp.push(name);
-    tmp.push(format!(".{}.{n}.flowrun-tmp", pid()));
+    tmp.push(format!(".{}@{}.{n}{TEMP_SUFFIX}", pid(), host()));
     Ok(target.with_file_name(tmp))
+}
+
+/// Who wrote a temporary file, from its name: `(pid, host)` (`host` is `None` in the names of
+/// older versions, which did not record it).
+fn temp_owner(name: &str) -> Option<(u32, Option<&str>)> {
+    let rest = name.strip_prefix('.')?.strip_suffix(TEMP_SUFFIX)?;
+    let (rest, counter) = rest.rsplit_once('.')?;
+    counter.parse::<u64>().ok()?;
+    let (_, owner) = rest.rsplit_once('.')?;
+    match owner.split_once('@') {
+        Some((pid, host)) => Some((pid.parse().ok()?, Some(host))),
+        None => Some((owner.parse().ok()?, None)),
+    }
+}
+
+/// Whether process `pid` of this host is running.
+fn alive(pid: u32) -> bool {
+    if pid == self::pid() {
+        return true;
+    }
+    #[cfg(target_os = "linux")]
+    {
+        Path::new("/proc").join(pid.to_string()).exists()
+    }
+    #[cfg(all(unix, not(target_os = "linux")))]
+    {
+        match rustix::process::Pid::from_raw(pid as i32) {
+            Some(p) => !matches!(
+                rustix::process::test_kill_process(p),
+                Err(rustix::io::Errno::SRCH)
+            ),
+            None => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        true
+    }
+}
+
+/// Removes the temporary files in `dir` whose owner is gone (a process of this host that is not
+/// running: killed in the middle of a write); files of live processes, and of other hosts, are
+/// left alone. Returns how many were removed.
+pub fn remove_stale_temps(dir: &Path) -> usize {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some((pid, owner_host)) = name.to_str().and_then(temp_owner) else {
+            continue;
+        };
+        let ours = owner_host.is_none_or(|h| h == host());
+        if ours && !alive(pid) && std::fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 /// The folder a file goes to (`.` for a bare file name).
@@ -85,6 +175,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_in(&mut Folders::default(), path, bytes)
 }
 
+/// What must never be replaced by a write (a run's input files).
+pub trait Protected: Send + Sync + std::fmt::Debug {
+    /// An error if the existing file at `path` must not be replaced.
+    fn check_replace(&self, path: &Path) -> io::Result<()>;
+}
+
+impl Protected for crate::plan::inputs::InputSet {
+    fn check_replace(&self, path: &Path) -> io::Result<()> {
+        crate::plan::inputs::InputSet::check_replace(self, path)
+    }
+}
+
 /// The folder a writer last put a file in, held open, so that the next files there are created
 /// as unnamed inodes relative to it (no walk of the folder's path). Each file is then linked at
 /// its full path, so it lands wherever that path leads now: a folder renamed away and replaced
@@ -95,6 +197,26 @@ pub struct Folders {
     /// The folder's path and its descriptor.
     #[cfg(target_os = "linux")]
     last: Option<(PathBuf, std::os::fd::OwnedFd)>,
+    /// Files no write may replace.
+    protect: Option<std::sync::Arc<dyn Protected>>,
+}
+
+impl Folders {
+    /// Writers that refuse to replace any file `protect` names.
+    pub fn protecting(protect: std::sync::Arc<dyn Protected>) -> Folders {
+        Folders {
+            protect: Some(protect),
+            ..Folders::default()
+        }
+    }
+
+    /// An error if `path` exists and must not be replaced.
+    fn check_replace(&self, path: &Path) -> io::Result<()> {
+        match &self.protect {
+            Some(p) => p.check_replace(path),
+            None => Ok(()),
+        }
+    }
 }
 
 /// [`write_atomic`] for a target whose folder is known to exist (the runner creates every output
@@ -102,14 +224,14 @@ pub struct Folders {
 pub fn write_atomic_in(folders: &mut Folders, path: &Path, bytes: &[u8]) -> io::Result<()> {
     #[cfg(target_os = "linux")]
     if unnamed::available() {
-        if unnamed::write(folders, path, bytes).is_ok() {
-            return Ok(());
+        match unnamed::write(folders, path, bytes) {
+            Ok(()) => return Ok(()),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Err(e),
+            // Perhaps the held folder is gone: open it afresh next time.
+            Err(_) => folders.last = None,
         }
-        // Perhaps the held folder is gone: open it afresh next time.
-        folders.last = None;
     }
-    #[cfg(not(target_os = "linux"))]
-    let _ = folders;
+    folders.check_replace(path)?;
     let tmp = temp_path_for(path)?;
     let result = File::create(&tmp)
         .and_then(|mut f| write_chunked(&mut f, bytes))
@@ -185,6 +307,7 @@ mod unnamed {
         // different filesystem there fails with EXDEV, and the caller takes the other route).
         match link(&file, path) {
             Err(Errno::EXIST) => {
+                folders.check_replace(path)?;
                 let tmp = super::temp_path_for(path)?;
                 link(&file, &tmp)?;
                 renameat(CWD, &tmp, CWD, path).map_err(|e| {
@@ -462,9 +585,45 @@ mod tests {
         assert_eq!(a.parent(), Some(Path::new("/x/y")));
         let name = a.file_name().unwrap().to_str().unwrap();
         let pid = std::process::id();
-        assert!(name.starts_with(&format!(".img.png.{pid}.")), "{name}");
+        assert!(
+            name.starts_with(&format!(".img.png.{pid}@{}.", host())),
+            "{name}"
+        );
         assert!(name.ends_with(".flowrun-tmp"), "{name}");
+        assert_eq!(temp_owner(name), Some((pid, Some(host()))));
+        assert_eq!(
+            temp_owner(".a.b.png.123.7.flowrun-tmp"),
+            Some((123, None)),
+            "names of older versions"
+        );
+        assert_eq!(temp_owner(".a.png.x.7.flowrun-tmp"), None);
+        assert_eq!(temp_owner("a.png"), None);
         assert!(temp_path_for(Path::new("/")).is_err());
+    }
+
+    /// Only the temporary files of processes of this host that are gone are removed: a live
+    /// run's table in progress, another host's files, and anything else are left alone.
+    #[test]
+    fn stale_temps_are_those_of_dead_owners() {
+        let dir = tempfile::tempdir().unwrap();
+        let live = temp_path_for(&dir.path().join("results.csv")).unwrap();
+        // A pid that is not running: the largest pid Linux hands out is 2^22.
+        let dead = 4_194_304 + 17;
+        let names = [
+            format!(".img.bmp.{dead}@{}.0.flowrun-tmp", host()),
+            format!(".img.bmp.{dead}.0.flowrun-tmp"),
+            format!(".img.bmp.{dead}@another-host.0.flowrun-tmp"),
+            ".notes.txt".to_string(),
+        ];
+        std::fs::write(&live, b"live").unwrap();
+        for n in &names {
+            std::fs::write(dir.path().join(n), b"x").unwrap();
+        }
+        assert_eq!(remove_stale_temps(dir.path()), 2);
+        let left = listing(dir.path());
+        assert!(left.contains(&live.file_name().unwrap().to_string_lossy().into_owned()));
+        assert!(left.contains(&names[2]) && left.contains(&names[3]));
+        assert_eq!(left.len(), 3, "{left:?}");
     }
 
     #[test]

@@ -8,24 +8,76 @@ use crate::plan::{Plan, ResultsFormat};
 use std::fmt::Write as _;
 use std::io::{self, BufWriter, Write as _};
 
-/// One image's outcome.
+/// What a row of the results table says about its image.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowStatus {
+    /// Computed (now or in an earlier run of the same workflow), outputs written.
+    Ok,
+    /// Failed; `error` says why, and it has no outputs.
+    Failed,
+    /// Never run (e.g. not selected by `--only`, or the run was interrupted first).
+    NotRun,
+    /// Run by an earlier version of the workflow (other parameters or output paths) and not
+    /// since; `error` says what changed.
+    Outdated,
+}
+
+impl RowStatus {
+    /// As written in the `status` column.
+    pub fn name(self) -> &'static str {
+        match self {
+            RowStatus::Ok => "ok",
+            RowStatus::Failed => "failed",
+            RowStatus::NotRun => "not run",
+            RowStatus::Outdated => "outdated",
+        }
+    }
+}
+
+/// One image's row.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
     pub index: u64,
     /// The input file, or `noise:i`.
     pub input: String,
-    /// `None` when the image succeeded, else what went wrong.
+    pub status: RowStatus,
+    /// What went wrong (failed), or a note (outdated, or an ok image's remark).
     pub error: Option<String>,
-    /// One value per metric of the plan (NaN when failed).
+    /// One value per metric of the plan (written only for ok rows).
     pub metrics: Vec<f64>,
-    /// One path per writer of the plan (empty when failed).
+    /// One path per writer of the plan (written only for ok rows).
     pub outputs: Vec<String>,
     pub elapsed_ms: f64,
 }
 
 impl Row {
     pub fn ok(&self) -> bool {
-        self.error.is_none()
+        self.status == RowStatus::Ok
+    }
+
+    /// Whether the image ran (ok or failed), so that its time means something.
+    pub fn ran(&self) -> bool {
+        matches!(self.status, RowStatus::Ok | RowStatus::Failed)
+    }
+
+    /// A row with no values: `status` with `note`, for `metrics` metrics and `outputs`
+    /// writers.
+    pub fn empty(
+        index: u64,
+        input: String,
+        status: RowStatus,
+        note: Option<String>,
+        (metrics, outputs): (usize, usize),
+    ) -> Row {
+        Row {
+            index,
+            input,
+            status,
+            error: note,
+            metrics: vec![f64::NAN; metrics],
+            outputs: vec![String::new(); outputs],
+            elapsed_ms: 0.0,
+        }
     }
 }
 
@@ -34,6 +86,9 @@ pub struct ResultsSink {
     out: BufWriter<AtomicFile>,
     format: ResultsFormat,
     columns: Vec<String>,
+    /// How many metric and output columns there are.
+    metrics: usize,
+    outputs: usize,
     rows: usize,
     /// The row being formatted (reused).
     line: String,
@@ -56,6 +111,8 @@ impl ResultsSink {
             out: BufWriter::new(file),
             format: r.format,
             columns,
+            metrics: plan.metrics.len(),
+            outputs: plan.writers.len(),
             rows: 0,
             line: String::new(),
         };
@@ -71,7 +128,7 @@ impl ResultsSink {
 
     /// Appends one row (buffered; [`ResultsSink::flush`] pushes it to the file).
     pub fn write_row(&mut self, row: &Row) -> io::Result<()> {
-        let status = if row.ok() { "ok" } else { "failed" };
+        let status = row.status.name();
         let metric = |v: f64| if row.ok() { Some(v) } else { None };
         match self.format {
             ResultsFormat::Csv => {
@@ -83,18 +140,22 @@ impl ResultsSink {
                 line.push_str(status);
                 line.push(',');
                 push_csv_field(line, row.error.as_deref().unwrap_or(""));
-                for &v in &row.metrics {
+                for m in 0..self.metrics {
                     line.push(',');
-                    if let Some(v) = metric(v) {
+                    if let Some(v) = row.metrics.get(m).copied().and_then(metric) {
                         push_repr_f64(line, v);
                     }
                 }
-                for p in &row.outputs {
+                for w in 0..self.outputs {
                     line.push(',');
-                    push_csv_field(line, p);
+                    if row.ok() {
+                        push_csv_field(line, row.outputs.get(w).map_or("", String::as_str));
+                    }
                 }
                 line.push(',');
-                push_ms(line, row.elapsed_ms);
+                if row.ran() {
+                    push_ms(line, row.elapsed_ms);
+                }
                 line.push('\n');
                 self.out.write_all(line.as_bytes())?;
             }
@@ -106,19 +167,22 @@ impl ResultsSink {
                     json_str(status),
                     row.error.as_deref().map_or("null".into(), json_str),
                 ];
-                values.extend(row.metrics.iter().map(|&v| match metric(v) {
-                    Some(v) if v.is_finite() => repr_f64(v),
-                    _ => "null".into(),
-                }));
-                values.extend(row.outputs.iter().map(|p| {
-                    if row.ok() {
-                        json_str(p)
-                    } else {
-                        "null".into()
+                values.extend((0..self.metrics).map(|m| {
+                    match row.metrics.get(m).copied().and_then(metric) {
+                        Some(v) if v.is_finite() => repr_f64(v),
+                        _ => "null".into(),
                     }
                 }));
+                values.extend((0..self.outputs).map(|w| match row.outputs.get(w) {
+                    Some(p) if row.ok() => json_str(p),
+                    _ => "null".into(),
+                }));
                 let mut ms = String::new();
-                push_ms(&mut ms, row.elapsed_ms);
+                if row.ran() {
+                    push_ms(&mut ms, row.elapsed_ms);
+                } else {
+                    ms.push_str("null");
+                }
                 values.push(ms);
                 for (k, (c, v)) in self.columns.iter().zip(&values).enumerate() {
                     if k > 0 {
@@ -134,6 +198,11 @@ impl ResultsSink {
         }
         self.rows += 1;
         Ok(())
+    }
+
+    /// The temporary file the table is written to until [`ResultsSink::finish`].
+    pub fn temp_path(&self) -> &std::path::Path {
+        self.out.get_ref().temp_path()
     }
 
     /// Pushes buffered rows to the (temp) file, so a reader can follow the run.

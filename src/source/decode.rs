@@ -53,7 +53,7 @@ pub enum ColorMode {
 }
 
 /// Options for [`decode_file`] and [`decode_bytes`].
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize)]
 pub struct DecodeOptions {
     /// Channel layout of the result.
     pub color: ColorMode,

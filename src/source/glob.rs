@@ -41,6 +41,10 @@ pub struct GlobMatch {
     /// Matching files as full paths (`root` joined with the relative path), in natural order of
     /// the relative path.
     pub files: Vec<PathBuf>,
+    /// Those of `files` that are symbolic links (to files, or dangling).
+    pub links: Vec<PathBuf>,
+    /// The exclude patterns that left out no file the pattern matched.
+    pub unused_excludes: Vec<String>,
 }
 
 /// A pattern that could not be used.
@@ -197,6 +201,8 @@ pub fn expand(pattern: &str, exclude: &[String], cwd: &Path) -> Result<GlobMatch
                 || hidden.allows(name, e.depth())
         });
     let mut found: Vec<PathBuf> = Vec::new();
+    let mut links = Vec::new();
+    let mut used = vec![false; exclude.len()];
     for entry in walker.filter_map(Result::ok) {
         let ft = entry.file_type();
         // A symlink counts when it leads to a regular file — or leads nowhere (dangling, or a
@@ -213,14 +219,32 @@ pub fn expand(pattern: &str, exclude: &[String], cwd: &Path) -> Result<GlobMatch
         if !glob.is_match(rel) {
             continue;
         }
-        if !exclude.is_empty() && excludes.is_match(spelled_prefix.join(rel)) {
-            continue;
+        if !exclude.is_empty() {
+            let hits = excludes.matches(spelled_prefix.join(rel));
+            if !hits.is_empty() {
+                hits.into_iter().for_each(|k| used[k] = true);
+                continue;
+            }
+        }
+        if ft.is_symlink() {
+            links.push(root.join(rel));
         }
         found.push(rel.to_path_buf());
     }
     found.sort_by(|a, b| natural_cmp(a, b));
     let files = found.iter().map(|rel| root.join(rel)).collect();
-    Ok(GlobMatch { root, files })
+    let unused_excludes = exclude
+        .iter()
+        .zip(used)
+        .filter(|(_, u)| !u)
+        .map(|(e, _)| e.clone())
+        .collect();
+    Ok(GlobMatch {
+        root,
+        files,
+        links,
+        unused_excludes,
+    })
 }
 
 #[cfg(test)]

@@ -96,7 +96,8 @@ fn polar_factor(r2: f64) -> f64 {
 }
 
 /// Which generator a noise job uses.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RngKind {
     /// numpy's legacy `RandomState(seed).normal(...)`, bit-identical to numpy.
     Numpy,
@@ -107,7 +108,8 @@ pub enum RngKind {
 }
 
 /// Where the noise is centred.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum NoiseLoc {
     /// `loc = ((index + 1) % max_index) / max_index` — the scikit-image tutorial's
     /// `((index+1) % 255) / 255` with `max_index = 255`. `max_index = 0` gives `loc = NaN`.
@@ -121,7 +123,7 @@ pub enum NoiseLoc {
 
 /// One noise job: image `index` is `normal(loc_for(index), scale, (height, width))` drawn from
 /// the generator seeded with `seed_for(index)`, then optionally clipped.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct NoiseSpec {
     /// Rows of every image.
     pub height: usize,

@@ -71,3 +71,17 @@ pub fn column(path: &Path, name: &str) -> Vec<String> {
         .unwrap_or_else(|| panic!("no column {name} in {header:?}"));
     rows.into_iter().map(|r| r[k].clone()).collect()
 }
+
+/// The resume-state log under `dir/out/.flowrun/` (the one `*.state.jsonl` there), if any.
+pub fn state_file(dir: &Path) -> Option<PathBuf> {
+    state_file_in(&dir.join("out/.flowrun"))
+}
+
+/// The one `*.state.jsonl` in the state folder `state_dir`, if any.
+pub fn state_file_in(state_dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(state_dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".state.jsonl"))
+}

@@ -1,0 +1,111 @@
+//! The plan fingerprint: what every image's record is compared with to tell whether the
+//! workflow changed in a way that affects that image's outputs or metric values.
+//!
+//! It is an explicit, versioned serialization — JSON of the source, each step's op name, key
+//! version and parameters (by their names in the workflow file), each metric's op and the node
+//! it reads, and each writer's node and sample type — hashed with blake3. Names, comments,
+//! formatting and output paths are not in it (paths are compared one by one). Renaming a Rust
+//! field does not change it; renaming a parameter in the workflow language does, as it should.
+//! A test pins the seed job's fingerprint, so an accidental change is caught.
+
+use super::{NodeRef, Plan, SourcePlan};
+use crate::ops::Op;
+use crate::state::RESULTS_VERSION;
+use serde::Serialize;
+
+/// Which `exp` the Gaussian kernels use on this machine (`svml` or `libm`): numpy's choice,
+/// which affects the last bits of filtered values.
+pub fn exp_name() -> &'static str {
+    use crate::ops::npexp::{exp_svml, numpy_exp};
+    if std::ptr::fn_addr_eq(numpy_exp(), exp_svml as fn(f64) -> f64) {
+        "svml"
+    } else {
+        "libm"
+    }
+}
+
+#[derive(Serialize)]
+struct PlanKey<'a> {
+    results_version: u32,
+    exp: &'a str,
+    source: SourceKey<'a>,
+    steps: Vec<StepKey<'a>>,
+    metrics: Vec<(&'a str, NodeKey)>,
+    writers: Vec<(NodeKey, &'a str)>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "lowercase")]
+enum SourceKey<'a> {
+    Noise(&'a crate::source::noise::NoiseSpec),
+    Files(&'a crate::source::decode::DecodeOptions),
+}
+
+#[derive(Serialize)]
+struct StepKey<'a> {
+    op: &'static str,
+    v: u32,
+    params: OpParams<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum OpParams<'a> {
+    Gaussian(&'a crate::ops::gaussian::Gaussian),
+}
+
+/// A node by position: `input`, or `step <i>` (steps by their place, not their names).
+#[derive(Serialize)]
+struct NodeKey(String);
+
+fn node(n: NodeRef) -> NodeKey {
+    NodeKey(match n {
+        NodeRef::Input => "input".into(),
+        NodeRef::Step(i) => format!("step {i}"),
+    })
+}
+
+/// The serialized plan key (JSON), for tests and debugging.
+pub fn key_text(plan: &Plan, exp: &str) -> String {
+    let key = PlanKey {
+        results_version: RESULTS_VERSION,
+        exp,
+        source: match &plan.source {
+            SourcePlan::Noise { spec, .. } => SourceKey::Noise(spec),
+            SourcePlan::Files { decode, .. } => SourceKey::Files(decode),
+        },
+        steps: plan
+            .steps
+            .iter()
+            .map(|s| match &s.op {
+                Op::Gaussian(g) => StepKey {
+                    op: "gaussian",
+                    v: 1,
+                    params: OpParams::Gaussian(g),
+                },
+            })
+            .collect(),
+        metrics: plan
+            .metrics
+            .iter()
+            .map(|m| (m.kind.name(), node(m.on)))
+            .collect(),
+        writers: plan
+            .writers
+            .iter()
+            .map(|w| (node(w.node), w.dtype.name()))
+            .collect(),
+    };
+    serde_json::to_string(&key).unwrap_or_default()
+}
+
+/// The plan fingerprint on this machine: blake3 of [`key_text`], as 32 hex digits.
+pub fn fingerprint(plan: &Plan) -> String {
+    fingerprint_with(plan, exp_name())
+}
+
+/// [`fingerprint`] for kernels built with the `exp` named `exp`.
+pub fn fingerprint_with(plan: &Plan, exp: &str) -> String {
+    let h = blake3::hash(key_text(plan, exp).as_bytes());
+    h.to_hex()[..32].to_string()
+}
