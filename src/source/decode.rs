@@ -177,20 +177,101 @@ impl Format {
     }
 }
 
+/// Things worth telling the user about how one image was read: places where the result follows
+/// Pillow's reading of the file rather than its header. A run warns once for each note that any
+/// of its images raised: merge the notes of all images with `|` (or [`Notes::merge`]), then print
+/// [`Notes::warnings`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Notes {
+    /// A 16-bit RGB or RGBA PNG was read as 8-bit: the high byte of each sample.
+    pub png16_colour_as_8bit: bool,
+    /// A 16-bit gray+alpha PNG was read as 8-bit RGB: the high byte of the gray sample in each of
+    /// R, G and B (alpha dropped).
+    pub png16_gray_alpha_as_8bit_rgb: bool,
+}
+
+impl Notes {
+    /// The warning for [`Notes::png16_colour_as_8bit`].
+    pub const PNG16_COLOUR_AS_8BIT: &'static str =
+        "16-bit colour PNGs are read as 8-bit (the high \
+        byte of each sample), as Pillow and so skimage.io.imread read them";
+    /// The warning for [`Notes::png16_gray_alpha_as_8bit_rgb`].
+    pub const PNG16_GRAY_ALPHA_AS_8BIT_RGB: &'static str = "16-bit gray+alpha PNGs are read as \
+        8-bit RGB (the high byte of the gray sample in each of R, G and B), as Pillow and so \
+        skimage.io.imread read them";
+
+    /// No note is set.
+    pub fn is_empty(self) -> bool {
+        self == Notes::default()
+    }
+
+    /// The notes set in either.
+    #[must_use]
+    pub fn merge(self, other: Notes) -> Notes {
+        Notes {
+            png16_colour_as_8bit: self.png16_colour_as_8bit || other.png16_colour_as_8bit,
+            png16_gray_alpha_as_8bit_rgb: self.png16_gray_alpha_as_8bit_rgb
+                || other.png16_gray_alpha_as_8bit_rgb,
+        }
+    }
+
+    /// One plain-English line for each note that is set, in a fixed order.
+    pub fn warnings(self) -> impl Iterator<Item = &'static str> {
+        [
+            (self.png16_colour_as_8bit, Notes::PNG16_COLOUR_AS_8BIT),
+            (
+                self.png16_gray_alpha_as_8bit_rgb,
+                Notes::PNG16_GRAY_ALPHA_AS_8BIT_RGB,
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(set, line)| set.then_some(line))
+    }
+}
+
+impl std::ops::BitOr for Notes {
+    type Output = Notes;
+    fn bitor(self, other: Notes) -> Notes {
+        self.merge(other)
+    }
+}
+
+impl std::ops::BitOrAssign for Notes {
+    fn bitor_assign(&mut self, other: Notes) {
+        *self = self.merge(other);
+    }
+}
+
 /// Reads and decodes the file at `path` (format sniffed from its content).
 pub fn decode_file(path: &Path, opts: &DecodeOptions) -> Result<Image, DecodeError> {
-    let bytes = std::fs::read(path)?;
-    decode_bytes(&bytes, opts)
+    decode_file_with_notes(path, opts).map(|(img, _)| img)
 }
 
 /// Decodes an in-memory image file (format sniffed from its content).
 pub fn decode_bytes(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, DecodeError> {
+    decode_bytes_with_notes(bytes, opts).map(|(img, _)| img)
+}
+
+/// [`decode_file`], also returning the [`Notes`] on how the image was read.
+pub fn decode_file_with_notes(
+    path: &Path,
+    opts: &DecodeOptions,
+) -> Result<(Image, Notes), DecodeError> {
+    let bytes = std::fs::read(path)?;
+    decode_bytes_with_notes(&bytes, opts)
+}
+
+/// [`decode_bytes`], also returning the [`Notes`] on how the image was read.
+pub fn decode_bytes_with_notes(
+    bytes: &[u8],
+    opts: &DecodeOptions,
+) -> Result<(Image, Notes), DecodeError> {
     let format = Format::sniff(bytes).ok_or(DecodeError::UnknownFormat)?;
-    let raw = match format {
-        Format::Tiff => decode_tiff(bytes, opts)?,
+    let (raw, notes) = match format {
+        Format::Tiff => (decode_tiff(bytes, opts)?, Notes::default()),
         _ => decode_with_image(bytes, format, opts)?,
     };
-    Ok(apply_color(raw, opts.color))
+    Ok((apply_color(raw, opts.color), notes))
 }
 
 /// Checks the header dimensions against zero and `max_pixels`.
@@ -241,7 +322,7 @@ fn decode_with_image(
     bytes: &[u8],
     format: Format,
     opts: &DecodeOptions,
-) -> Result<Image, DecodeError> {
+) -> Result<(Image, Notes), DecodeError> {
     if format == Format::Jpeg && jpeg_components(bytes) == Some(4) {
         return Err(DecodeError::CmykJpeg);
     }
@@ -272,7 +353,8 @@ fn decode_with_image(
     }
     let img = DynamicImage::from_decoder(decoder).map_err(err)?;
     let (h, w) = (height as usize, width as usize);
-    Ok(match img {
+    let mut notes = Notes::default();
+    let img = match img {
         DynamicImage::ImageLuma8(b) => from_u8(h, w, 1, &b),
         DynamicImage::ImageLumaA8(b) => from_u8(h, w, 2, &b),
         DynamicImage::ImageRgb8(b) if format == Format::Bmp && bmp_is_gray(bytes) => {
@@ -286,14 +368,17 @@ fn decode_with_image(
         DynamicImage::ImageLuma16(b) => from_u16(h, w, 1, &b),
         // Pillow reads 16-bit colour PNGs as 8-bit (high byte); see the module docs.
         DynamicImage::ImageLumaA16(b) if format == Format::Png => {
+            notes.png16_gray_alpha_as_8bit_rgb = true;
             let hi: Vec<u8> = b.chunks_exact(2).map(|p| (p[0] >> 8) as u8).collect();
             gray_to_rgb(from_u8(h, w, 1, &hi))
         }
         DynamicImage::ImageRgb16(b) if format == Format::Png => {
+            notes.png16_colour_as_8bit = true;
             let hi: Vec<u8> = b.iter().map(|&v| (v >> 8) as u8).collect();
             from_u8(h, w, 3, &hi)
         }
         DynamicImage::ImageRgba16(b) if format == Format::Png => {
+            notes.png16_colour_as_8bit = true;
             let hi: Vec<u8> = b.iter().map(|&v| (v >> 8) as u8).collect();
             from_u8(h, w, 4, &hi)
         }
@@ -308,7 +393,8 @@ fn decode_with_image(
                 what: format!("colour type {:?}", other.color()),
             })
         }
-    })
+    };
+    Ok((img, notes))
 }
 
 /// The number of components in the first SOF segment of a JPEG stream, if one is found.
@@ -764,6 +850,49 @@ mod tests {
         let img = keep(&la16).unwrap();
         assert_eq!((img.height, img.width, img.channels), (1, 2, 3));
         assert_eq!(as_u8(&img), [18, 18, 18, 171, 171, 171]);
+
+        // Each reading is noted, for the run's one-time warning.
+        let with_notes = |b: &[u8]| decode_bytes_with_notes(b, &DecodeOptions::default()).unwrap();
+        let (img, notes) = with_notes(&rgb16);
+        assert_eq!(img, keep(&rgb16).unwrap());
+        assert_eq!(
+            notes,
+            Notes {
+                png16_colour_as_8bit: true,
+                ..Notes::default()
+            }
+        );
+        assert_eq!(
+            notes.warnings().collect::<Vec<_>>(),
+            [
+                "16-bit colour PNGs are read as 8-bit (the high byte of each sample), as Pillow \
+              and so skimage.io.imread read them"
+            ]
+        );
+        let (_, la_notes) = with_notes(&la16);
+        assert!(la_notes.png16_gray_alpha_as_8bit_rgb && !la_notes.png16_colour_as_8bit);
+        assert_eq!(
+            la_notes.warnings().collect::<Vec<_>>(),
+            ["16-bit gray+alpha PNGs are read as 8-bit RGB (the high byte of the gray sample in \
+              each of R, G and B), as Pillow and so skimage.io.imread read them"]
+        );
+        let mut all = Notes::default();
+        assert!(all.is_empty() && all.warnings().next().is_none());
+        all |= notes;
+        all |= la_notes;
+        assert_eq!(all, notes | la_notes);
+        assert_eq!(all.warnings().count(), 2);
+        // Files read as their header says carry no note: 8-bit colour, 16-bit gray PNG, TIFF.
+        let rgb = Image::from_vec(1, 2, 3, vec![0.0, 0.25, 0.5, 0.75, 1.0, 0.0]).unwrap();
+        let gray = Image::from_vec(1, 2, 1, vec![0.0, 0.5]).unwrap();
+        for (img, f, d) in [
+            (&rgb, ImageFormat::Png, Dtype::U8),
+            (&gray, ImageFormat::Png, Dtype::U16),
+            (&rgb, ImageFormat::Tiff, Dtype::U16),
+        ] {
+            let (_, n) = with_notes(&encode(img, f, d).unwrap());
+            assert!(n.is_empty(), "{f:?} {d:?}");
+        }
     }
 
     #[test]
