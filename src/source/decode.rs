@@ -807,13 +807,16 @@ fn bmp_is_gray(bytes: &[u8]) -> bool {
     })
 }
 
-/// First TIFF page through the `tiff` crate (which, unlike `image`, reads grey f32).
+/// First TIFF page through the `tiff` crate (which, unlike `image`, reads grey f32 and signed
+/// samples). Every sample type `img_as_float` converts is read: unsigned and signed 8/16/32/64-bit
+/// integers and 16/32/64-bit floats (see the module docs for each formula).
 fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, DecodeError> {
     use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::tags::{SampleFormat, Tag};
     use tiff::ColorType;
     let mut limits = tiff::decoder::Limits::default();
-    // Whole image at once: at most 4 samples of 4 bytes per pixel.
-    limits.decoding_buffer_size = usize::try_from(opts.max_pixels.saturating_mul(16))
+    // Whole image at once: at most 4 samples of 8 bytes per pixel.
+    limits.decoding_buffer_size = usize::try_from(opts.max_pixels.saturating_mul(32))
         .unwrap_or(usize::MAX)
         .max(1 << 20);
     let mut dec = Decoder::new(Cursor::new(bytes))
@@ -826,27 +829,115 @@ fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, DecodeError>
         what,
     };
     let planar = dec
-        .find_tag_unsigned::<u16>(tiff::tags::Tag::PlanarConfiguration)
+        .find_tag_unsigned::<u16>(Tag::PlanarConfiguration)
         .map_err(map_tiff_error)?;
     if planar == Some(2) {
         return Err(unsupported("planar (separate-plane) layout".into()));
     }
     let color = dec.colortype().map_err(map_tiff_error)?;
-    let (channels, bits) = match color {
-        ColorType::Gray(b) => (1, b),
-        ColorType::GrayA(b) => (2, b),
-        ColorType::RGB(b) => (3, b),
-        ColorType::RGBA(b) => (4, b),
+    let bits = match color {
+        ColorType::Gray(b) | ColorType::GrayA(b) | ColorType::RGB(b) | ColorType::RGBA(b) => b,
+        // Gray with one extra sample (alpha, or unspecified): the extra sample is dropped.
+        ColorType::Multiband {
+            bit_depth,
+            num_samples: 2,
+        } => bit_depth,
+        ColorType::Multiband {
+            bit_depth,
+            num_samples,
+        } => {
+            return Err(unsupported(format!(
+                "{bit_depth}-bit gray images with {num_samples} samples per pixel"
+            )))
+        }
         other => return Err(unsupported(format!("{} images", tiff_colour_words(other)))),
     };
-    let (h, w) = (height as usize, width as usize);
-    let img = match (dec.read_image().map_err(map_tiff_error)?, bits) {
-        (DecodingResult::U8(v), 8) => from_u8(h, w, channels, &v),
-        (DecodingResult::U16(v), 16) => from_u16(h, w, channels, &v),
-        (DecodingResult::F32(v), 32) => from_f32(h, w, channels, &v),
-        (_, _) => return Err(unsupported(format!("{} samples", tiff_colour_words(color)))),
+    // Interleaved samples per pixel, extra samples included (RGB + an unspecified extra sample
+    // is `RGB` to the crate, with 4 samples per pixel in the buffer).
+    let samples_per_pixel = dec
+        .find_tag_unsigned::<u16>(Tag::SamplesPerPixel)
+        .map_err(map_tiff_error)?
+        .unwrap_or(1);
+    let sample_format = dec
+        .find_tag_unsigned_vec::<u16>(Tag::SampleFormat)
+        .map_err(map_tiff_error)?
+        .and_then(|v| v.first().copied())
+        .map_or(SampleFormat::Uint, SampleFormat::from_u16_exhaustive);
+    let readable = matches!(
+        (sample_format, bits),
+        (SampleFormat::Uint | SampleFormat::Int, 8 | 16 | 32 | 64)
+            | (SampleFormat::IEEEFP, 16 | 32 | 64)
+    );
+    if !readable {
+        return Err(unsupported(sample_words(sample_format, bits)));
+    }
+    let (h, w, spp) = (
+        height as usize,
+        width as usize,
+        usize::from(samples_per_pixel),
+    );
+    let result = dec.read_image().map_err(map_tiff_error)?;
+    let len = match &result {
+        DecodingResult::U8(v) => v.len(),
+        DecodingResult::U16(v) => v.len(),
+        DecodingResult::U32(v) => v.len(),
+        DecodingResult::U64(v) => v.len(),
+        DecodingResult::I8(v) => v.len(),
+        DecodingResult::I16(v) => v.len(),
+        DecodingResult::I32(v) => v.len(),
+        DecodingResult::I64(v) => v.len(),
+        DecodingResult::F16(v) => v.len(),
+        DecodingResult::F32(v) => v.len(),
+        DecodingResult::F64(v) => v.len(),
     };
-    Ok(img)
+    if spp == 0 || len != h * w * spp {
+        return Err(DecodeError::Corrupt {
+            format: "tiff",
+            message: format!(
+                "the decoded image has {len} samples where {width}×{height} pixels of \
+                 {samples_per_pixel} samples need {}",
+                h * w * spp
+            ),
+        });
+    }
+    // img_as_float: unsigned x * (1 / max); signed max(x * (1 / max), -1); floats as they are.
+    Ok(match result {
+        DecodingResult::U8(v) => from_u8(h, w, spp, &v),
+        DecodingResult::U16(v) => from_u16(h, w, spp, &v),
+        DecodingResult::U32(v) => build(h, w, spp, &v, |x| f64::from(x) * (1.0 / 4_294_967_295.0)),
+        DecodingResult::U64(v) => build(h, w, spp, &v, |x| {
+            x as f64 * (1.0 / 18_446_744_073_709_551_615.0)
+        }),
+        DecodingResult::I8(v) => build(h, w, spp, &v, |x| (f64::from(x) * (1.0 / 127.0)).max(-1.0)),
+        DecodingResult::I16(v) => build(h, w, spp, &v, |x| {
+            (f64::from(x) * (1.0 / 32_767.0)).max(-1.0)
+        }),
+        DecodingResult::I32(v) => build(h, w, spp, &v, |x| {
+            (f64::from(x) * (1.0 / 2_147_483_647.0)).max(-1.0)
+        }),
+        DecodingResult::I64(v) => build(h, w, spp, &v, |x| {
+            (x as f64 * (1.0 / 9_223_372_036_854_775_807.0)).max(-1.0)
+        }),
+        DecodingResult::F16(v) => build(h, w, spp, &v, |x| x.to_f64()),
+        DecodingResult::F32(v) => from_f32(h, w, spp, &v),
+        DecodingResult::F64(v) => build(h, w, spp, &v, |x| x),
+    })
+}
+
+/// `signed 12-bit integer samples`, `16-bit floating-point samples` …: a TIFF sample type in
+/// plain words (signed types are named so).
+fn sample_words(format: tiff::tags::SampleFormat, bits: u8) -> String {
+    use tiff::tags::SampleFormat as S;
+    match format {
+        S::Uint if bits < 8 => format!("{bits}-bit samples"),
+        S::Uint => format!("unsigned {bits}-bit integer samples"),
+        S::Int => format!("signed {bits}-bit integer samples"),
+        S::IEEEFP => format!("{bits}-bit floating-point samples"),
+        other => format!(
+            "{bits}-bit samples of format {}",
+            sample_format_words(other)
+        ),
+    }
 }
 
 /// A `tiff` crate error in plain words: every enum value the crate prints with Debug (tags,
@@ -1360,6 +1451,188 @@ mod tests {
         ] {
             let (_, n) = with_notes(&encode(img, f, d).unwrap());
             assert!(n.is_empty(), "{f:?} {d:?}");
+        }
+    }
+
+    /// Colour types the `tiff` crate's encoder lacks: signed gray+alpha, RGB and RGBA, and
+    /// 16-bit float gray (written as its bit pattern).
+    macro_rules! tiff_colour_type {
+        ($name:ident, $inner:ty, $photometric:ident, $bits:expr, $format:ident) => {
+            struct $name;
+            impl tiff::encoder::colortype::ColorType for $name {
+                type Inner = $inner;
+                const TIFF_VALUE: tiff::tags::PhotometricInterpretation =
+                    tiff::tags::PhotometricInterpretation::$photometric;
+                const BITS_PER_SAMPLE: &'static [u16] = $bits;
+                const SAMPLE_FORMAT: &'static [tiff::tags::SampleFormat] =
+                    &[tiff::tags::SampleFormat::$format; $bits.len()];
+                fn horizontal_predict(row: &[$inner], result: &mut Vec<$inner>) {
+                    result.extend_from_slice(row);
+                }
+            }
+        };
+    }
+    tiff_colour_type!(GrayAI16, i16, BlackIsZero, &[16, 16], Int);
+    tiff_colour_type!(RgbI16, i16, RGB, &[16, 16, 16], Int);
+    tiff_colour_type!(RgbaI16, i16, RGB, &[16, 16, 16, 16], Int);
+    tiff_colour_type!(GrayF16, u16, BlackIsZero, &[16], IEEEFP);
+
+    /// A TIFF with an ExtraSamples tag (2: unassociated alpha) for gray+alpha.
+    fn tiff_gray_alpha_i16(w: u32, h: u32, data: &[i16]) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        let mut enc = tiff::encoder::TiffEncoder::new(&mut out).unwrap();
+        let mut img = enc.new_image::<GrayAI16>(w, h).unwrap();
+        img.encoder()
+            .write_tag(tiff::tags::Tag::ExtraSamples, 2u16)
+            .unwrap();
+        img.write_data(data).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn signed_tiff_samples_like_img_as_float() {
+        use tiff::encoder::colortype as ct;
+        // img_as_float(int16): max(x * (1/32767), -1) in float64 (skimage/util/dtype.py, _convert).
+        let i16_formula = |x: i16| (f64::from(x) * (1.0 / 32767.0)).max(-1.0);
+        let px: [i16; 6] = [-32768, -32767, -12345, 0, 7001, 32767];
+        let img = keep(&tiff_of::<ct::GrayI16>(3, 2, &px)).unwrap();
+        assert_eq!((img.height, img.width, img.channels), (2, 3, 1));
+        assert_eq!(img.data, px.map(i16_formula));
+        // >>> img_as_float(skimage.io.imread(f)).ravel().tolist()  (tifffile int16, 1×6)
+        assert_eq!(
+            img.data,
+            [
+                -1.0,
+                -1.0,
+                -0.37675099948118534,
+                0.0,
+                0.21366008484145635,
+                1.0
+            ]
+        );
+        // Gray+alpha drops alpha; RGB keeps 3 channels; RGBA drops alpha.
+        let ga: Vec<i16> = px.iter().flat_map(|&x| [x, 123]).collect();
+        let img = keep(&tiff_gray_alpha_i16(3, 2, &ga)).unwrap();
+        assert_eq!(img.channels, 1);
+        assert_eq!(img.data, px.map(i16_formula));
+        let rgb: Vec<i16> = (0..18).map(|i| (i * 3641 - 32768) as i16).collect();
+        let img = keep(&tiff_of::<RgbI16>(3, 2, &rgb)).unwrap();
+        assert_eq!(img.channels, 3);
+        assert_eq!(
+            img.data,
+            rgb.iter().map(|&x| i16_formula(x)).collect::<Vec<_>>()
+        );
+        let rgba: Vec<i16> = rgb.chunks(3).flat_map(|p| [p[0], p[1], p[2], -1]).collect();
+        let img = keep(&tiff_of::<RgbaI16>(3, 2, &rgba)).unwrap();
+        assert_eq!(img.channels, 3);
+        assert_eq!(
+            img.data,
+            rgb.iter().map(|&x| i16_formula(x)).collect::<Vec<_>>()
+        );
+
+        // int8: max(x * (1/127), -1); int32: max(x * (1/2147483647), -1);
+        // int64: max(float64(x) * (1/9223372036854775807), -1).
+        let img = keep(&tiff_of::<ct::GrayI8>(4, 1, &[-128, -127, 63, 127])).unwrap();
+        assert_eq!(img.data, [-1.0, -1.0, 0.49606299212598426, 1.0]);
+        let i32s = [i32::MIN, -123_456_789, 1_000_003, i32::MAX];
+        let img = keep(&tiff_of::<ct::GrayI32>(4, 1, &i32s)).unwrap();
+        assert_eq!(
+            img.data,
+            [-1.0, -0.05748904731939037, 0.00046566268450844227, 1.0]
+        );
+        let i64s = [i64::MIN, -1, (1 << 53) + 1, i64::MAX];
+        let img = keep(&tiff_of::<ct::GrayI64>(4, 1, &i64s)).unwrap();
+        assert_eq!(img.data, [-1.0, -1.0842021724855044e-19, 0.0009765625, 1.0]);
+    }
+
+    #[test]
+    fn wide_and_float_tiff_samples_like_img_as_float() {
+        use tiff::encoder::colortype as ct;
+        // img_as_float(uint32) = x * (1/4294967295); uint64 likewise with 1/18446744073709551615.
+        let u32s = [0, 1, 123_456_789, 1 << 31, u32::MAX];
+        let img = keep(&tiff_of::<ct::Gray32>(5, 1, &u32s)).unwrap();
+        assert_eq!(
+            img.data,
+            [
+                0.0,
+                2.3283064370807974e-10,
+                0.028744523653002577,
+                0.5000000001164153,
+                1.0
+            ]
+        );
+        let u64s = [0, 1, (1 << 53) + 1, 1 << 63, u64::MAX];
+        let img = keep(&tiff_of::<ct::Gray64>(5, 1, &u64s)).unwrap();
+        assert_eq!(
+            img.data,
+            [0.0, 5.421010862427522e-20, 0.00048828125, 0.5, 1.0]
+        );
+        let rgb32: Vec<u32> = (0..6).map(|i| i * 700_000_000).collect();
+        let img = keep(&tiff_of::<ct::RGB32>(2, 1, &rgb32)).unwrap();
+        assert_eq!(
+            img.data,
+            rgb32
+                .iter()
+                .map(|&x| f64::from(x) * (1.0 / 4294967295.0))
+                .collect::<Vec<_>>()
+        );
+        // Floats are kept as they are (img_as_float returns float64 and float16 unchanged).
+        let f64s = [-3.5, 0.1, 1e300, std::f64::consts::PI];
+        let img = keep(&tiff_of::<ct::Gray64Float>(4, 1, &f64s)).unwrap();
+        assert_eq!(img.data, f64s);
+        let rgba = [0.25, -2.0, 7.5, 0.0, 1.0, 0.5, 0.125, 1.0];
+        let img = keep(&tiff_of::<ct::RGBA64Float>(2, 1, &rgba)).unwrap();
+        assert_eq!(img.data, [0.25, -2.0, 7.5, 1.0, 0.5, 0.125]);
+        // float16 -3.5, 0.0999755859375, 1.0, 65504 as bit patterns.
+        let f16s = [0xC300, 0x2E66, 0x3C00, 0x7BFF];
+        let img = keep(&tiff_of::<GrayF16>(4, 1, &f16s)).unwrap();
+        assert_eq!(img.data, [-3.5, 0.0999755859375, 1.0, 65504.0]);
+    }
+
+    #[test]
+    fn unsupported_tiff_samples_are_named() {
+        use tiff::encoder::colortype as ct;
+        let i16tif = tiff_of::<ct::GrayI16>(2, 1, &[-1, 2]);
+        let gray8 = tiff_of::<ct::Gray8>(2, 1, &[1, 2]);
+        for (tif, want) in [
+            (
+                patch_short(i16tif.clone(), 258, 12),
+                "unsupported tiff: signed 12-bit integer samples",
+            ),
+            (
+                patch_short(gray8.clone(), 258, 12),
+                "unsupported tiff: unsigned 12-bit integer samples",
+            ),
+            (
+                patch_short(gray8.clone(), 258, 1),
+                "unsupported tiff: 1-bit samples",
+            ),
+            (
+                patch_short(gray8.clone(), 339, 3),
+                "unsupported tiff: 8-bit floating-point samples",
+            ),
+            (
+                patch_short(gray8.clone(), 339, 4),
+                "unsupported tiff: 8-bit samples of format untyped (void)",
+            ),
+            (
+                patch_short(gray8.clone(), 262, 3),
+                "unsupported tiff: 8-bit palette (colour-mapped) images with 1 sample per pixel",
+            ),
+            (
+                tiff_of::<ct::CMYK16>(1, 1, &[1; 4]),
+                "unsupported tiff: 16-bit CMYK images",
+            ),
+            (
+                tiff_of::<ct::YCbCr8>(1, 1, &[1; 3]),
+                "unsupported tiff: 8-bit YCbCr images",
+            ),
+            (
+                patch_short(gray8, 277, 3),
+                "unsupported tiff: 8-bit gray images with 3 samples per pixel",
+            ),
+        ] {
+            assert_eq!(keep(&tif).unwrap_err().to_string(), want);
         }
     }
 
