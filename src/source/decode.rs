@@ -819,6 +819,8 @@ fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, DecodeError>
     limits.decoding_buffer_size = usize::try_from(opts.max_pixels.saturating_mul(32))
         .unwrap_or(usize::MAX)
         .max(1 << 20);
+    let black_is_zero = white_is_zero_as_black_is_zero(bytes);
+    let bytes = black_is_zero.as_deref().unwrap_or(bytes);
     let mut dec = Decoder::new(Cursor::new(bytes))
         .map_err(map_tiff_error)?
         .with_limits(limits);
@@ -922,6 +924,56 @@ fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, DecodeError>
         DecodingResult::F32(v) => from_f32(h, w, spp, &v),
         DecodingResult::F64(v) => build(h, w, spp, &v, |x| x),
     })
+}
+
+/// tifffile (so `skimage.io.imread`) returns the samples of a white-is-zero (MinIsWhite) TIFF as
+/// they are stored, where the `tiff` crate inverts them (and refuses signed ones). For a file
+/// whose first page is white-is-zero, this is a copy that says black-is-zero instead, so the
+/// crate returns the stored samples; `None` for any other file, or a header too damaged to read
+/// (the decoder then reports it).
+fn white_is_zero_as_black_is_zero(bytes: &[u8]) -> Option<Vec<u8>> {
+    let little = match bytes.get(0..2)? {
+        b"II" => true,
+        b"MM" => false,
+        _ => return None,
+    };
+    let uint = |at: usize, n: usize| -> Option<u64> {
+        let b = bytes.get(at..at.checked_add(n)?)?;
+        let fold = |acc: u64, &x: &u8| (acc << 8) | u64::from(x);
+        Some(if little {
+            b.iter().rev().fold(0, fold)
+        } else {
+            b.iter().fold(0, fold)
+        })
+    };
+    // Classic TIFF: 4-byte IFD offset, 2-byte entry count, 12-byte entries with the value at
+    // +8. BigTIFF: 8-byte offset at 8, 8-byte count, 20-byte entries with the value at +12.
+    let (ifd, count_len, entry_len, value_at) = match uint(2, 2)? {
+        42 => (uint(4, 4)?, 2, 12, 8),
+        43 => (uint(8, 8)?, 8, 20, 12),
+        _ => return None,
+    };
+    let ifd = usize::try_from(ifd).ok()?;
+    let count = uint(ifd, count_len)?;
+    let first = ifd.checked_add(count_len)?;
+    for i in 0..count {
+        let entry = usize::try_from(i)
+            .ok()?
+            .checked_mul(entry_len)?
+            .checked_add(first)?;
+        // PhotometricInterpretation (262), one SHORT (type 3) of value 0.
+        if uint(entry, 2)? == 262 {
+            let value = entry + value_at;
+            if uint(entry + 2, 2)? != 3 || uint(value, 2)? != 0 {
+                return None;
+            }
+            let mut patched = bytes.to_vec();
+            let one = if little { [1, 0] } else { [0, 1] };
+            patched[value..value + 2].copy_from_slice(&one);
+            return Some(patched);
+        }
+    }
+    None
 }
 
 /// `signed 12-bit integer samples`, `16-bit floating-point samples` …: a TIFF sample type in
@@ -1587,6 +1639,74 @@ mod tests {
         let f16s = [0xC300, 0x2E66, 0x3C00, 0x7BFF];
         let img = keep(&tiff_of::<GrayF16>(4, 1, &f16s)).unwrap();
         assert_eq!(img.data, [-3.5, 0.0999755859375, 1.0, 65504.0]);
+    }
+
+    tiff_colour_type!(WhiteU16, u16, WhiteIsZero, &[16], Uint);
+    tiff_colour_type!(WhiteI16, i16, WhiteIsZero, &[16], Int);
+    tiff_colour_type!(WhiteF32, f32, WhiteIsZero, &[32], IEEEFP);
+
+    /// A big-endian classic TIFF of 8-bit gray, one strip, built by hand.
+    fn tiff_be_gray8(w: u16, h: u16, photometric: u16, px: &[u8]) -> Vec<u8> {
+        let entries: [(u16, u16, u32); 8] = [
+            (256, 3, u32::from(w)),
+            (257, 3, u32::from(h)),
+            (258, 3, 8),
+            (259, 3, 1),
+            (262, 3, u32::from(photometric)),
+            (273, 4, 8 + 2 + 8 * 12 + 4), // the strip follows the IFD
+            (278, 3, u32::from(h)),
+            (279, 4, px.len() as u32),
+        ];
+        let mut t = b"MM\0\x2a\0\0\0\x08".to_vec();
+        t.extend_from_slice(&(entries.len() as u16).to_be_bytes());
+        for (tag, ty, value) in entries {
+            t.extend_from_slice(&tag.to_be_bytes());
+            t.extend_from_slice(&ty.to_be_bytes());
+            t.extend_from_slice(&1u32.to_be_bytes());
+            if ty == 3 {
+                t.extend_from_slice(&(value as u16).to_be_bytes());
+                t.extend_from_slice(&[0, 0]);
+            } else {
+                t.extend_from_slice(&value.to_be_bytes());
+            }
+        }
+        t.extend_from_slice(&[0; 4]); // no next IFD
+        t.extend_from_slice(px);
+        t
+    }
+
+    #[test]
+    fn white_is_zero_tiff_keeps_the_stored_samples_like_tifffile() {
+        // >>> tifffile.imwrite(f, a, photometric='miniswhite'); skimage.io.imread(f) == a
+        // (tifffile does not invert; the tiff crate would.)
+        let px = [0u8, 10, 200, 255];
+        let want: Vec<f64> = px.iter().map(|&x| f64::from(x) * (1.0 / 255.0)).collect();
+        assert_eq!(keep(&tiff_be_gray8(4, 1, 0, &px)).unwrap().data, want);
+        assert_eq!(keep(&tiff_be_gray8(4, 1, 1, &px)).unwrap().data, want);
+        let u16s = [0u16, 1, 5000, 65535];
+        let want: Vec<f64> = u16s
+            .iter()
+            .map(|&x| f64::from(x) * (1.0 / 65535.0))
+            .collect();
+        let classic = tiff_of::<WhiteU16>(2, 2, &u16s);
+        assert_eq!(keep(&classic).unwrap().data, want);
+        let mut big = Cursor::new(Vec::new());
+        tiff::encoder::TiffEncoder::new_big(&mut big)
+            .unwrap()
+            .write_image::<WhiteU16>(2, 2, &u16s)
+            .unwrap();
+        let big = big.into_inner();
+        assert_eq!(&big[..4], b"II\x2b\0");
+        assert_eq!(keep(&big).unwrap().data, want);
+        // Signed and float samples too (the crate refuses to invert the first, and its `1 - x`
+        // of the second is not the stored value).
+        let img = keep(&tiff_of::<WhiteI16>(2, 1, &[-32768, 7001])).unwrap();
+        assert_eq!(img.data, [-1.0, 0.21366008484145635]);
+        let img = keep(&tiff_of::<WhiteF32>(2, 1, &[0.1, -3.0])).unwrap();
+        assert_eq!(img.data, [f64::from(0.1f32), -3.0]);
+        // Only the copy is changed, and only for white-is-zero.
+        assert!(white_is_zero_as_black_is_zero(&tiff_be_gray8(4, 1, 1, &px)).is_none());
+        assert!(white_is_zero_as_black_is_zero(b"II*\0\xff\xff\xff\xff").is_none());
     }
 
     #[test]
