@@ -1032,7 +1032,7 @@ fn map_tiff_error(e: tiff::TiffError) -> DecodeError {
                     tag_words(tag)
                 )
             }
-            F::StripTileTagConflict => "the file mixes strip and tile tags".into(),
+            F::StripTileTagConflict => "the strip or tile tags are missing or mixed".into(),
             F::CycleInOffsets => "the image file directories form a cycle".into(),
             F::SamplesPerPixelIsZero => "samples per pixel is zero".into(),
             F::CompressedDataCorrupt(m) => format!("compressed data is corrupt: {}", plain(&m)),
@@ -1074,6 +1074,9 @@ fn map_tiff_error(e: tiff::TiffError) -> DecodeError {
                 }
                 U::UnknownInterpretation => "an unknown photometric interpretation".into(),
                 U::UnknownCompressionMethod => "an unknown compression method".into(),
+                U::UnsupportedCompressionMethod(tiff::tags::CompressionMethod::Unknown(n)) => {
+                    format!("compression method {n}")
+                }
                 U::UnsupportedCompressionMethod(m) => {
                     format!("{} compression", compression_words(m))
                 }
@@ -1748,8 +1751,24 @@ mod tests {
                 "unsupported tiff: 8-bit YCbCr images",
             ),
             (
-                patch_short(gray8, 277, 3),
+                patch_short(gray8.clone(), 277, 3),
                 "unsupported tiff: 8-bit gray images with 3 samples per pixel",
+            ),
+            (
+                patch_short(gray8.clone(), 259, 99),
+                "unsupported tiff: compression method 99",
+            ),
+            (
+                patch_short(gray8.clone(), 259, 3),
+                "unsupported tiff: CCITT group 3 fax compression",
+            ),
+            (
+                retag(gray8.clone(), 256, 65000),
+                "truncated or corrupt tiff: the required ImageWidth tag (256) is missing",
+            ),
+            (
+                retag(gray8, 273, 65000),
+                "truncated or corrupt tiff: the strip or tile tags are missing or mixed",
             ),
         ] {
             assert_eq!(keep(&tif).unwrap_err().to_string(), want);
