@@ -4,12 +4,18 @@
 //! The format is sniffed from the content, never from the extension. Supported: PNG, JPEG, BMP,
 //! TIFF (first page, via the `tiff` crate) and GIF (first frame).
 //!
-//! Sample conversion (`img_as_float`, numeric-parity §3.1):
-//! - 8-bit: `x * (1.0 / 255.0)`: a multiply by the reciprocal, as numpy does, not `x / 255`;
-//! - 16-bit: `x * (1.0 / 65535.0)`;
-//! - 32-bit float TIFF: the value as is (f32 → f64, no clipping or rescaling).
+//! Sample conversion (`img_as_float`, i.e. `_convert` in skimage/util/dtype.py; numeric-parity
+//! §3.1), checked bit for bit against scikit-image 0.26 / tifffile 2026.3:
+//! - unsigned integers: `x * (1.0 / max)`, a multiply by the reciprocal as numpy does, not
+//!   `x / max`: `1/255` (8-bit), `1/65535` (16-bit), `1/4294967295` (32-bit TIFF),
+//!   `1/18446744073709551615` (64-bit TIFF; the value is first rounded to f64, as numpy casts);
+//! - signed integers (TIFF): `max(x * (1.0 / max), -1.0)` with `max` = 127, 32767, 2147483647
+//!   or 9223372036854775807, so the most negative value maps to -1.0 (the DirectX rule);
+//! - floats (16-, 32- and 64-bit TIFF): the value as is (`img_as_float` returns float arrays
+//!   unchanged; f16 and f32 widen to f64 exactly; no clipping or rescaling).
 //!
-//! Channels: alpha is always **dropped** (gray+alpha → gray, RGBA → RGB), like `img[..., :3]`.
+//! Channels: alpha is always **dropped** (gray+alpha → gray, RGBA → RGB), like `img[..., :3]`;
+//! so is any extra sample of a TIFF (gray + one extra sample → gray, RGB + extras → RGB).
 //! Where Pillow reads a file differently from its header, the Pillow reading wins, because that
 //! is what a scikit-image script gets:
 //! - 16-bit RGB/RGBA PNG: Pillow keeps only the high byte of each sample (8-bit RGB);
@@ -18,7 +24,24 @@
 //! - palettised BMP whose palette is the identity grey ramp (`palette[i] == (i, i, i)`): Pillow
 //!   returns mode `L` (one channel); any other palette is expanded to RGB.
 //!
-//! Every failure is a [`DecodeError`]; no input bytes make this module panic.
+//! The two 16-bit PNG readings lose precision a user may not expect, so they are reported:
+//! [`decode_bytes_with_notes`] and [`decode_file_with_notes`] return [`Notes`] beside the image,
+//! and a run merges them (`|`) and prints each of [`Notes::warnings`] once. [`decode_bytes`] and
+//! [`decode_file`] drop the notes.
+//!
+//! White-is-zero (MinIsWhite) TIFFs keep their stored samples: tifffile does not invert them
+//! (the `tiff` crate would, so the file is decoded as black-is-zero).
+//!
+//! Refused, with [`DecodeError::Unsupported`]: palette, CMYK, YCbCr and L\*a\*b\* TIFFs, planar
+//! (separate-plane) TIFFs, TIFF samples of other widths (1/2/4/12-bit …) or formats, and CMYK
+//! JPEGs. Known differences from scikit-image: JPEG pixels may differ by a few levels (zune-jpeg
+//! is not libjpeg-turbo); `skimage.io.imread` turns an array shaped `(3 or 4, w, c)` with `c`
+//! not 3 or 4 into `(w, c, 3 or 4)` (taking it for channels-first), which a 3- or 4-row 8-bit
+//! gray+alpha PNG or gray+alpha TIFF is, where this module reads the image as stored.
+//!
+//! Every failure is a [`DecodeError`]; no input bytes make this module panic. Its messages are
+//! plain words: lower-case, naming the format, with no Rust Debug text (the decoders' enum values
+//! are named in words and their known Debug texts rewritten, see `plain`).
 
 use std::io::Cursor;
 use std::path::Path;
@@ -52,7 +75,7 @@ pub enum ColorMode {
     Rgb,
 }
 
-/// Options for [`decode_file`] and [`decode_bytes`].
+/// Options for [`decode_file`], [`decode_bytes`] and their `_with_notes` forms.
 #[derive(Clone, Debug)]
 pub struct DecodeOptions {
     /// Channel layout of the result.
@@ -71,7 +94,8 @@ impl Default for DecodeOptions {
     }
 }
 
-/// Why an image could not be decoded. Messages are lower-case and name the format.
+/// Why an image could not be decoded. Messages are plain words: lower-case, naming the format,
+/// with no Rust Debug text.
 #[derive(Debug, thiserror::Error)]
 pub enum DecodeError {
     /// The file could not be read.
@@ -88,7 +112,8 @@ pub enum DecodeError {
         /// The decoder's description of the problem.
         message: String,
     },
-    /// A valid file using a feature flowrun does not read (e.g. a palette TIFF).
+    /// A valid file using a feature flowrun does not read (e.g. a palette TIFF, or signed 12-bit
+    /// TIFF samples).
     #[error("unsupported {format}: {what}")]
     Unsupported {
         /// `png`, `jpeg`, `bmp`, `tiff` or `gif`.
@@ -2158,7 +2183,7 @@ mod tests {
             ),
             (
                 "PLTE for gray",
-                png_raw(2, 1, 8, 0, &[plte.clone()], &row(2)),
+                png_raw(2, 1, 8, 0, std::slice::from_ref(&plte), &row(2)),
             ),
             (
                 "PLTE of 2 bytes",
