@@ -217,9 +217,8 @@ pub struct Notes {
 
 impl Notes {
     /// The warning for [`Notes::png16_colour_as_8bit`].
-    pub const PNG16_COLOUR_AS_8BIT: &'static str =
-        "16-bit colour PNGs are read as 8-bit (the high \
-        byte of each sample), as Pillow and so skimage.io.imread read them";
+    pub const PNG16_COLOUR_AS_8BIT: &'static str = "16-bit colour PNGs are read as 8-bit (the \
+        high byte of each sample), as Pillow and so skimage.io.imread read them";
     /// The warning for [`Notes::png16_gray_alpha_as_8bit_rgb`].
     pub const PNG16_GRAY_ALPHA_AS_8BIT_RGB: &'static str = "16-bit gray+alpha PNGs are read as \
         8-bit RGB (the high byte of the gray sample in each of R, G and B), as Pillow and so \
