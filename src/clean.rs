@@ -21,6 +21,14 @@ pub enum Cleaned {
     Kept { path: String, why: String },
 }
 
+impl Cleaned {
+    pub fn path(&self) -> &str {
+        match self {
+            Cleaned::Removed { path, .. } | Cleaned::Kept { path, .. } => path,
+        }
+    }
+}
+
 /// Counts of a clean.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CleanSummary {
@@ -31,7 +39,7 @@ pub struct CleanSummary {
 }
 
 /// Removes what earlier runs of `plan`'s workflow recorded and it no longer produces (or only
-/// says so, with `dry_run`); `each` hears of every such output.
+/// says so, with `dry_run`); `each` hears of every such output, in path order.
 pub fn clean(
     plan: &Plan,
     dry_run: bool,
@@ -48,6 +56,7 @@ pub fn clean(
         .map(|p| (plan.job(p).input_label(), p))
         .collect();
     let mut summary = CleanSummary::default();
+    let mut items = Vec::new();
     // Per input: whether its record goes, or loses its orphans.
     let mut edits: HashMap<String, bool> = HashMap::new();
     each_entry(&plan.state.log, |entry: Entry| {
@@ -89,7 +98,7 @@ pub fn clean(
                 Cleaned::Removed { .. } => summary.removed += 1,
                 Cleaned::Kept { .. } => summary.kept += 1,
             }
-            each(&item);
+            items.push(item);
         }
         let outputs_moved = !gone
             && entry.status == Status::Ok
@@ -106,6 +115,8 @@ pub fn clean(
         }
     })
     .map_err(state_err)?;
+    items.sort_by(|a, b| a.path().cmp(b.path()));
+    items.iter().for_each(&mut each);
     summary.forgotten = edits.values().filter(|&&drop| drop).count() as u64;
     if !dry_run && !edits.is_empty() {
         rewrite(&plan.state.log, |mut e| match edits.get(&e.input) {

@@ -302,11 +302,14 @@ fn stop_on_signals(control: &Arc<Control>, ui: Ui) {
             if seen == 1 {
                 control.stop();
                 let n = control.in_flight() as u64;
-                ui.warning(&format!(
-                    "{name}: stopping — no new images start; {n} {} in flight will finish (send it again to abandon {})",
-                    flowrun::exec::plural(n, "image"),
-                    if n == 1 { "it" } else { "them" }
-                ));
+                let rest = match n {
+                    0 => String::new(),
+                    1 => "; the image in flight will finish (send it again to abandon it)".into(),
+                    n => format!(
+                        "; the {n} images in flight will finish (send it again to abandon them)"
+                    ),
+                };
+                ui.warning(&format!("{name}: stopping — no new images start{rest}"));
             } else {
                 let n = control.abandon() as u64;
                 ui.error(&format!(

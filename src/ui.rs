@@ -141,6 +141,11 @@ impl Ui {
     pub fn summary(&self, plan: &Plan, s: &Summary) -> Result<(), OutError> {
         const SHOWN: usize = 20;
         for (index, input, error) in s.failures.iter().take(SHOWN) {
+            // Errors name the file for the results table; the line names it already.
+            let error = error
+                .strip_prefix(input.as_str())
+                .and_then(|e| e.strip_prefix(": "))
+                .unwrap_or(error);
             if self.json {
                 self.json_line(
                     "ERROR",

@@ -84,7 +84,7 @@ results = \"out/results.txt\"
   |
 2 | bogus = 1
   | ^
-  = hint: valid: `name`, `description`, `source`, `steps`, `metrics`, `output`, `expect`
+  = hint: valid: `name`, `description`, `source`, `steps`, `metrics`, `output`, `expect`; keys starting with `x-` are yours and ignored
 w.toml:6:9: error: `count` must be at least 1
   |
 6 | count = 0

@@ -154,11 +154,17 @@ fn build(tree: &Node, sink: &Sink) -> Draft {
         return Draft::default();
     };
     for e in entries {
-        if !TOP_KEYS.contains(&e.key.as_str()) {
+        // `x-…` keys are the user's own (YAML anchor blocks for `<<: *defaults`, as docker
+        // compose allows): flowrun ignores them.
+        if !TOP_KEYS.contains(&e.key.as_str()) && !e.key.starts_with("x-") {
             diag(
                 sink,
-                Diag::new(e.key_pos, format!("unknown top-level key `{}`", e.key))
-                    .with_hint(suggest(&e.key, TOP_KEYS)),
+                Diag::new(e.key_pos, format!("unknown top-level key `{}`", e.key)).with_hint(
+                    format!(
+                        "{}; keys starting with `x-` are yours and ignored",
+                        suggest(&e.key, TOP_KEYS)
+                    ),
+                ),
             );
         }
     }

@@ -292,7 +292,12 @@ fn parse_yaml(src: &str) -> Result<Node, Vec<Diag>> {
     if src.trim().is_empty() {
         return Ok(Node::new(Pos::file(1, 1), Kind::Map(Vec::new())));
     }
-    match serde_saphyr::from_str::<YamlNode>(src) {
+    // Non-finite numbers pass through as numbers, as in TOML, so that the checks of compile
+    // say what is wrong with them where it matters (`sigma = nan`).
+    let options = serde_saphyr::options! {
+        non_finite_float_policy: serde_saphyr::options::NonFiniteFloatPolicy::PassThrough,
+    };
+    match serde_saphyr::from_str_with_options::<YamlNode>(src, options) {
         Ok(YamlNode(mut n)) => {
             if matches!(n.kind, Kind::Map(_)) {
                 n.pos = Pos::file(1, 1);
@@ -303,13 +308,29 @@ fn parse_yaml(src: &str) -> Result<Node, Vec<Diag>> {
             let pos = e.location().map_or(Pos::Unknown, |l| {
                 Pos::file(l.line() as u32, l.column() as u32)
             });
+            let mut inner = &e;
+            while let serde_saphyr::Error::WithSnippet { error, .. }
+            | serde_saphyr::Error::AliasError { error, .. } = inner
+            {
+                inner = error;
+            }
+            if matches!(inner, serde_saphyr::Error::MultipleDocuments { .. }) {
+                return Err(vec![Diag::new(
+                    pos,
+                    "the file holds more than one YAML document (a `---` line starts another)",
+                )
+                .with_hint(
+                    "a workflow is one document: remove the `---` separators, or split the file",
+                )]);
+            }
             let msg = yaml_message(&e);
             Err(vec![Diag::new(pos, format!("invalid YAML: {msg}"))])
         }
     }
 }
 
-/// serde-saphyr renders a source excerpt into its Display; keep only the message line.
+/// serde-saphyr renders a source excerpt into its Display; keep only the message line, without
+/// the position (the diagnostic carries it) or advice about the library's options.
 fn yaml_message(e: &serde_saphyr::Error) -> String {
     let text = e.to_string();
     let first = text
@@ -317,8 +338,25 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("syntax error");
-    first
-        .trim_start_matches("error: ")
+    let mut msg = first.trim_start_matches("error: ");
+    // "line 3 column 2: …"
+    if let Some(rest) = msg.strip_prefix("line ") {
+        if let Some((pos, tail)) = rest.split_once(": ") {
+            if pos
+                .split(' ')
+                .all(|w| w == "column" || w.parse::<u64>().is_ok())
+            {
+                msg = tail;
+            }
+        }
+    }
+    if let Some(key) = msg.strip_prefix("duplicate mapping key: ") {
+        let key = key.split(", set ").next().unwrap_or(key);
+        return format!("the key `{key}` appears twice in the same table");
+    }
+    msg.split(", set ")
+        .next()
+        .unwrap_or(msg)
         .trim_end_matches('.')
         .to_string()
 }

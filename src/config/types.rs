@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 /// A flowrun workflow: one pipeline run over many images.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Workflow {
     /// The workflow's name: `{name}` in output patterns. Default: the file name without extension.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -331,13 +331,15 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     let claim = claim_size(plan);
     let local_stop = AtomicBool::new(false);
     let stopped = || local_stop.load(Ordering::Relaxed) || control.stopped();
-    let (tx, rx) = mpsc::channel::<Vec<(usize, Outcome)>>();
+    // Bounded: when the collector falls behind (tiny images), workers wait instead of piling
+    // rows up in memory.
+    let (tx, rx) = mpsc::sync_channel::<Vec<(usize, Outcome)>>(4 * threads);
     let mut c = Collector {
         plan,
         index: &index,
         sink,
         sink_error: None,
-        log: StateLog::new(&plan.state.log, &plan.fingerprint),
+        log: StateLog::new(&plan.state.log, &plan.fingerprint, &index),
         log_error: None,
         observer: observer.as_deref(),
         summary: Summary {

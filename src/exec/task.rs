@@ -9,7 +9,7 @@ use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into_rows;
 use crate::sinks::results::{Row, RowStatus};
-use crate::source::decode::decode_bytes;
+use crate::source::decode::{decode_bytes_with_notes, Notes};
 use crate::source::noise::{noise_into, noise_into_summed};
 use crate::state::{hex, input_hash, output_hash, Current, Entry, Record, StateIndex, Status};
 use crate::Image;
@@ -26,6 +26,8 @@ pub struct Scratch {
     files: Vec<Vec<u8>>,
     /// The output folder last written to, held open.
     folders: Folders,
+    /// What decoding the current image had to say.
+    notes: Notes,
 }
 
 impl Scratch {
@@ -125,6 +127,7 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
         }
     }
     let input_hash = input.as_deref().map(input_hash);
+    scratch.notes = Notes::default();
     let (mut row, outputs) = run_image(plan, job, input.as_deref(), scratch, start);
     if !row.ok() {
         let note = remove_recorded_outputs(plan, recorded.as_ref());
@@ -146,7 +149,7 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
             orphans,
         }),
         skipped: false,
-        notes: Vec::new(),
+        notes: scratch.notes.warnings().collect(),
     }
 }
 
@@ -269,6 +272,7 @@ fn load(
     job: &Job,
     input: Option<&[u8]>,
     img: &mut Image,
+    notes: &mut Notes,
     sum: bool,
 ) -> Result<Option<f64>, String> {
     match (&plan.source, &job.file, input) {
@@ -283,7 +287,10 @@ fn load(
             Ok(sum)
         }
         (SourcePlan::Files { decode, .. }, Some(path), Some(bytes)) => {
-            *img = decode_bytes(bytes, decode).map_err(|e| format!("{}: {e}", path.display()))?;
+            let (decoded, n) = decode_bytes_with_notes(bytes, decode)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            *img = decoded;
+            *notes = n;
             Ok(None)
         }
         (SourcePlan::Files { .. }, _, _) => Err("no input file".into()),
@@ -304,6 +311,7 @@ fn process(
         ops,
         files,
         folders,
+        notes,
     } = scratch;
     files.resize_with(plan.writers.len(), Vec::new);
     // The writers whose files were encoded.
@@ -371,7 +379,7 @@ fn process(
     // Each node is visited (metrics, saves) as soon as it exists, or while the next step reads
     // it, so every step can overwrite its input.
     let mut node = NodeRef::Input;
-    let mut sum = load(plan, job, input, img, wants_sum(node))?;
+    let mut sum = load(plan, job, input, img, notes, wants_sum(node))?;
     for (i, step) in plan.steps.iter().enumerate() {
         let next = NodeRef::Step(i);
         if rides(node) {

@@ -2005,4 +2005,34 @@ mod tests {
             assert!(bad.is_none(), "iter {it}: {h}x{w}x{c} sigma {sigma:?} {mode:?} cval {cval} first diff at {bad:?}: {} vs {}", a.data[bad.unwrap()], b.data[bad.unwrap()]);
         }
     }
+
+    /// scikit-image accepts sigma 0 (that axis is left alone) and truncate 0 (a one-tap kernel
+    /// of weight 1): both are the identity, bit for bit, NaN and -0.0 included.
+    #[test]
+    fn zero_sigma_and_zero_truncate_are_the_identity() {
+        let mut img = input(7, 11, 70, 1);
+        img.data[3] = f64::NAN;
+        img.data[5] = -0.0;
+        img.data[9] = f64::INFINITY;
+        let bits = |i: &Image| i.data.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        for (sigma, truncate) in [([0.0, 0.0], 4.0), ([3.0, 3.0], 0.0), ([0.0, 20.0], 0.0)] {
+            for mode in [
+                BoundaryMode::Nearest,
+                BoundaryMode::Constant,
+                BoundaryMode::Wrap,
+            ] {
+                let g = Gaussian {
+                    sigma,
+                    mode,
+                    cval: 0.5,
+                    truncate,
+                };
+                assert_eq!(
+                    bits(&g.apply(&img)),
+                    bits(&img),
+                    "{sigma:?} {truncate} {mode:?}"
+                );
+            }
+        }
+    }
 }

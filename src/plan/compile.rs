@@ -2,7 +2,7 @@
 
 use super::claims::{distinct_by_construction, Claims, Holder};
 use super::pattern::{Pattern, Vars};
-use super::places::{Conflict, Places};
+use super::places::{real_path, Conflict, Places};
 use super::*;
 use crate::config::syntax::{Node, Seg};
 use crate::config::{
@@ -374,7 +374,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             }
         };
         Some(ResultsPlan {
-            path: PathBuf::from(rendered),
+            path: clean_path(&rendered),
             format,
         })
     });
@@ -994,7 +994,8 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> Option<SourcePlan> {
 }
 
 /// The listed `files` without those this workflow's earlier runs wrote (by its resume state), if
-/// any output folder lies below the pattern's folder `root` (else `None`: nothing to do).
+/// any output folder lies below the pattern's folder `root` (else `None`: nothing to do). Paths
+/// are compared by their real folders, so outputs written through a symlinked folder count.
 fn without_own_outputs(
     files: &[PathBuf],
     root: &Path,
@@ -1002,18 +1003,27 @@ fn without_own_outputs(
     state: &StatePaths,
     cwd: &Path,
 ) -> std::io::Result<Option<Vec<PathBuf>>> {
-    let root = normalize(cwd, root);
+    let root = real_path(cwd, root);
     let below = output_dirs
         .iter()
-        .any(|d| normalize(cwd, d).starts_with(&root));
+        .any(|d| real_path(cwd, d).starts_with(&root));
     if !below || !state.log.exists() {
         return Ok(None);
     }
-    let key =
-        |p: &Path| xxhash_rust::xxh3::xxh3_128(normalize(cwd, p).as_os_str().as_encoded_bytes());
+    let mut dirs: HashMap<PathBuf, PathBuf> = HashMap::new();
+    let mut key = |p: &Path| {
+        let parent = p.parent().unwrap_or(Path::new("")).to_path_buf();
+        let dir = dirs
+            .entry(parent)
+            .or_insert_with_key(|parent| real_path(cwd, parent));
+        let real = dir.join(p.file_name().unwrap_or_default());
+        xxhash_rust::xxh3::xxh3_128(real.as_os_str().as_encoded_bytes())
+    };
     let mut written = HashSet::new();
     crate::state::each_entry(&state.log, |e| {
-        written.extend(e.outputs.iter().map(|(p, _)| key(Path::new(p))));
+        for (p, _) in e.outputs.iter().chain(&e.orphans) {
+            written.insert(key(Path::new(p)));
+        }
     })?;
     if written.is_empty() {
         return Ok(None);

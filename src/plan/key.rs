@@ -109,3 +109,34 @@ pub fn fingerprint_with(plan: &Plan, exp: &str) -> String {
     let h = blake3::hash(key_text(plan, exp).as_bytes());
     h.to_hex()[..32].to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed job's key, pinned: a change here invalidates every recorded image, so it must
+    /// be deliberate (and then RESULTS_VERSION or an op's key version says why).
+    #[test]
+    fn the_seed_jobs_key_is_pinned() {
+        let text = include_str!("../../workflows/blur.toml");
+        let loaded =
+            crate::config::load_str(text, crate::config::Format::Toml, "blur.toml", &[]).unwrap();
+        let plan = crate::plan::compile(&loaded, std::path::Path::new("/nonexistent")).unwrap();
+        assert_eq!(
+            key_text(&plan, "libm"),
+            concat!(
+                r#"{"results_version":1,"exp":"libm","source":{"noise":{"height":1024,"#,
+                r#""width":1024,"seed_offset":0,"loc":{"index":{"max_index":255}},"#,
+                r#""scale":0.0784313725490196,"clip":[0.0,1.0],"rng":"numpy"}},"#,
+                r#""steps":[{"op":"gaussian","v":1,"params":{"sigma":[10.0,10.0],"#,
+                r#""mode":"nearest","cval":0.0,"truncate":4.0}}],"#,
+                r#""metrics":[["variance","input"],["variance","step 0"]],"#,
+                r#""writers":[["step 0","u8"]]}"#
+            )
+        );
+        assert_eq!(
+            fingerprint_with(&plan, "libm"),
+            "980ad1fbccc9e3382417982fb6d747cc"
+        );
+    }
+}

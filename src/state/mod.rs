@@ -204,12 +204,32 @@ fn slot_hash(input: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(input.as_bytes())
 }
 
-/// Where one input's latest record is in the log.
+/// Where one input's latest record is in the log: 16 bytes per input.
 #[derive(Clone, Copy, Debug)]
 struct Slot {
     hash: u64,
-    offset: u64,
-    len: u32,
+    /// The line's offset (low 40 bits: logs up to 1 TiB) and length (high 24 bits: lines up to
+    /// 16 MiB; a longer line is not indexed).
+    at: u64,
+}
+
+impl Slot {
+    const OFFSET_BITS: u32 = 40;
+
+    fn new(hash: u64, offset: u64, len: usize) -> Option<Slot> {
+        (offset < 1 << Self::OFFSET_BITS && len < 1 << (64 - Self::OFFSET_BITS)).then_some(Slot {
+            hash,
+            at: offset | (len as u64) << Self::OFFSET_BITS,
+        })
+    }
+
+    fn offset(self) -> u64 {
+        self.at & ((1 << Self::OFFSET_BITS) - 1)
+    }
+
+    fn len(self) -> usize {
+        (self.at >> Self::OFFSET_BITS) as usize
+    }
 }
 
 /// The start of a line: enough to file it.
@@ -267,34 +287,23 @@ impl StateIndex {
         let mut lines = 0;
         for_each_line(path, |offset, line| {
             lines += 1;
-            if let Some(input) = line_input(line) {
-                slots.push(Slot {
-                    hash: slot_hash(&input),
-                    offset,
-                    len: line.len() as u32,
-                });
+            if let Some(slot) =
+                line_input(line).and_then(|input| Slot::new(slot_hash(&input), offset, line.len()))
+            {
+                slots.push(slot);
             }
         })?;
-        // The latest line of each input wins: stable sort by hash keeps file order within one.
-        slots.sort_by_key(|s| s.hash);
-        let mut latest: Vec<Slot> = Vec::with_capacity(slots.len());
-        for s in slots {
-            match latest.last_mut() {
-                Some(last) if last.hash == s.hash => *last = s,
-                _ => latest.push(s),
-            }
-        }
-        latest.shrink_to_fit();
+        // The latest line of each input wins: within a hash, the largest offset first, and
+        // `dedup` keeps the first of each run.
+        slots.sort_unstable_by_key(|s| (s.hash, std::cmp::Reverse(s.offset())));
+        slots.dedup_by_key(|s| s.hash);
+        slots.shrink_to_fit();
         let file = match File::open(path) {
             Ok(f) => Some(f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
-        Ok(StateIndex {
-            file,
-            slots: latest,
-            lines,
-        })
+        Ok(StateIndex { file, slots, lines })
     }
 
     /// How many inputs have a record.
@@ -311,8 +320,8 @@ impl StateIndex {
         let hash = slot_hash(input);
         let k = self.slots.binary_search_by_key(&hash, |s| s.hash).ok()?;
         let slot = self.slots[k];
-        let mut buf = vec![0u8; slot.len as usize];
-        read_at(self.file.as_ref()?, &mut buf, slot.offset).ok()?;
+        let mut buf = vec![0u8; slot.len()];
+        read_at(self.file.as_ref()?, &mut buf, slot.offset()).ok()?;
         serde_json::from_slice::<Entry>(&buf)
             .ok()
             .filter(|e| e.v == STATE_VERSION && e.input == input)
@@ -356,7 +365,7 @@ pub fn each_entry(path: &Path, mut f: impl FnMut(Entry)) -> io::Result<()> {
 /// The offsets of the latest record of each input, in increasing order.
 fn latest_offsets(path: &Path) -> io::Result<Vec<u64>> {
     let index = StateIndex::open(path)?;
-    let mut offsets: Vec<u64> = index.slots.iter().map(|s| s.offset).collect();
+    let mut offsets: Vec<u64> = index.slots.iter().map(|s| s.offset()).collect();
     offsets.sort_unstable();
     Ok(offsets)
 }
@@ -447,6 +456,8 @@ pub struct StateLog {
     line: Vec<u8>,
     /// Lines appended.
     appended: usize,
+    /// Lines and inputs of the log when the run began.
+    before: (usize, usize),
 }
 
 /// A record as its line is written: borrowed from the row, serialised exactly like the
@@ -503,14 +514,16 @@ impl Serialize for Outputs<'_> {
 }
 
 impl StateLog {
-    /// The log at `path`, opened on the first append, for records of plan `plan` ([`hex`]).
-    pub fn new(path: &Path, plan: &str) -> StateLog {
+    /// The log at `path`, opened on the first append, for records of plan `plan` ([`hex`]);
+    /// `index` is the log as it was when the run began.
+    pub fn new(path: &Path, plan: &str, index: &StateIndex) -> StateLog {
         StateLog {
             path: path.to_path_buf(),
             plan: plan.to_string(),
             log: None,
             line: Vec::new(),
             appended: 0,
+            before: (index.lines, index.len()),
         }
     }
 
@@ -559,11 +572,13 @@ impl StateLog {
         }
     }
 
-    /// Ends the run: flushes, and compacts the log if anything was appended.
+    /// Ends the run: flushes, and compacts the log if it may hold more than twice as many
+    /// lines as inputs (the inputs are at least as many as before, or as appended).
     pub fn finish(mut self) -> io::Result<()> {
         self.flush()?;
         self.log = None;
-        if self.appended > 0 {
+        let (lines, inputs) = self.before;
+        if self.appended > 0 && lines + self.appended > 2 * inputs.max(self.appended).max(1) {
             compact(&self.path)?;
         }
         Ok(())

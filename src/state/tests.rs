@@ -27,7 +27,7 @@ fn output_hashes_are_xxh3_128_as_32_hex_digits() {
 fn records_read_back_and_the_latest_wins() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join(".flowrun/w.state.jsonl");
-    let mut log = StateLog::new(&path, "plan-a");
+    let mut log = StateLog::new(&path, "plan-a", &StateIndex::default());
     let tricky = "dir/a \"quoted\",\tname\u{e9}.png";
     let rec = |outs: &[u128]| Record {
         input_hash: Some(7),
@@ -75,7 +75,8 @@ fn the_log_is_compacted() {
     let lines = |p: &Path| std::fs::read_to_string(p).unwrap().lines().count();
     let rec = Record::default();
     for (run, want) in [(1, 3), (2, 6), (3, 3)] {
-        let mut log = StateLog::new(&path, &format!("plan-{run}"));
+        let before = StateIndex::open(&path).unwrap();
+        let mut log = StateLog::new(&path, &format!("plan-{run}"), &before);
         for i in 0..3 {
             log.append(&row(i, &format!("noise:{i}"), RowStatus::Ok, &[]), &rec)
                 .unwrap();

@@ -45,21 +45,34 @@ pub fn sha256(path: &Path) -> String {
         .collect()
 }
 
-/// Parses a results CSV into (header, rows).
+/// Parses a results CSV into (header, rows): fields in double quotes may hold commas, quotes
+/// (doubled) and line breaks.
 pub fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let mut lines = text.lines();
-    let header = lines
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(String::from)
-        .collect();
-    let rows = lines
-        .map(|l| l.split(',').map(String::from).collect())
-        .collect();
-    (header, rows)
+    let mut records = Vec::new();
+    let (mut record, mut field) = (Vec::new(), String::new());
+    let (mut quoted, mut chars) = (false, text.chars().peekable());
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') => quoted = true,
+            (false, ',') => record.push(std::mem::take(&mut field)),
+            (false, '\n') => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    let mut records = records.into_iter();
+    let header = records.next().unwrap_or_default();
+    (header, records.collect())
 }
 
 /// The column `name` of a CSV as strings.
@@ -84,4 +97,34 @@ pub fn state_file_in(state_dir: &Path) -> Option<PathBuf> {
         .filter_map(Result::ok)
         .map(|e| e.path())
         .find(|p| p.to_string_lossy().ends_with(".state.jsonl"))
+}
+
+/// Runs flowrun with `args` in `cwd` and returns its output and peak resident memory in KiB
+/// (from `wait4`'s resource usage of that one process).
+#[cfg(unix)]
+#[allow(clippy::zombie_processes)] // reaped by `wait4`, which also gives its resource usage
+pub fn flowrun_peak_kib(cwd: &Path, args: &[&str]) -> (std::process::ExitStatus, String, i64) {
+    use std::os::unix::process::ExitStatusExt;
+    let child = Command::new(BIN)
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("FLOWRUN_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("flowrun runs");
+    let pid = child.id() as libc::pid_t;
+    let mut out = child.stdout.expect("stdout");
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut out, &mut text).expect("read stdout");
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waits for our own child, writing into the two locals.
+    let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(r, pid, "wait4");
+    (
+        std::process::ExitStatus::from_raw(status),
+        text,
+        usage.ru_maxrss,
+    )
 }

@@ -457,6 +457,12 @@ def draw_noise_cases(rng: random.Random, n: int):
         truncate = rng.choice(TRUNCATES) if rng.random() < 0.35 else None
         cases.append(NoiseCase(rng.randint(1, 4), shape, sigma, mode, cval, truncate,
                                patterns[k % len(patterns)]))
+    # Edges scikit-image accepts, each an identity along some axis: sigma 0 (per axis or both)
+    # and truncate 0 (a one-tap kernel). Fixed, so they do not move the random draws above.
+    cases += [NoiseCase(2, (23, 31), 0.0, "nearest", None, None, patterns[0]),
+              NoiseCase(2, (23, 31), [0.0, 2.5], "reflect", None, None, patterns[1]),
+              NoiseCase(2, (23, 31), [1.5, 0.0], "wrap", None, None, patterns[2]),
+              NoiseCase(2, (23, 31), 3.0, "mirror", None, 0.0, patterns[0])]
     return cases
 
 
