@@ -2,7 +2,7 @@
 //! and the variance. Run `cargo bench --bench kernels`; CI only builds them (`--no-run`).
 
 use criterion::{criterion_group, BenchmarkId, Criterion, Throughput};
-use flowrun::metrics::MetricKind;
+use flowrun::metrics;
 use flowrun::ops::boundary::BoundaryMode;
 use flowrun::ops::gaussian::{Gaussian, GaussianScratch};
 use flowrun::source::noise::{noise_image, noise_into, NoiseSpec, RngKind};
@@ -61,9 +61,15 @@ fn variance(c: &mut Criterion) {
     let mut group = c.benchmark_group("metrics");
     let img = noise_image(&spec(1024, RngKind::Numpy), 0);
     group.throughput(Throughput::Elements(1024 * 1024));
-    for kind in [MetricKind::Variance, MetricKind::Sum, MetricKind::Max] {
-        group.bench_function(BenchmarkId::new(kind.name(), 1024), |b| {
-            b.iter(|| kind.compute(black_box(&img.data)))
+    type Reduction = fn(&[f64]) -> f64;
+    let reductions: [(&str, Reduction); 3] = [
+        ("variance", metrics::np_var),
+        ("sum", metrics::pairwise_sum),
+        ("max", metrics::np_max),
+    ];
+    for (name, f) in reductions {
+        group.bench_function(BenchmarkId::new(name, 1024), |b| {
+            b.iter(|| f(black_box(&img.data)))
         });
     }
     group.finish();
@@ -189,7 +195,7 @@ fn quick() {
     }
     if run("variance") {
         let t = min_ms(reps, &mut || {
-            black_box(MetricKind::Variance.compute(black_box(&img.data)));
+            black_box(metrics::np_var(black_box(&img.data)));
         });
         println!("variance         {size}²  {t:8.3} ms");
     }

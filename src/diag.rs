@@ -48,6 +48,34 @@ impl Diag {
     }
 }
 
+/// How [`ParamCx`] hands a problem on: `(parameter key, message, hint)`.
+pub type ReportFn<'a> = dyn FnMut(Option<&str>, String, Option<String>) + 'a;
+
+/// Where the checks of one op's or metric's parameters report their problems: at the key of the
+/// parameter (or at the step or metric itself), through the compiler that asked.
+pub struct ParamCx<'a> {
+    report: &'a mut ReportFn<'a>,
+    /// The number of channels of the images the op reads, when the source fixes it.
+    pub channels: Option<usize>,
+}
+
+impl<'a> ParamCx<'a> {
+    /// Reports through `report(key, message, hint)`.
+    pub fn new(report: &'a mut ReportFn<'a>, channels: Option<usize>) -> ParamCx<'a> {
+        ParamCx { report, channels }
+    }
+
+    /// A problem with the parameter `key`.
+    pub fn err(&mut self, key: &str, message: impl Into<String>, hint: impl Into<Option<String>>) {
+        (self.report)(Some(key), message.into(), hint.into());
+    }
+
+    /// A problem with the parameters as a whole (reported at the op or metric).
+    pub fn err_here(&mut self, message: impl Into<String>, hint: impl Into<Option<String>>) {
+        (self.report)(None, message.into(), hint.into());
+    }
+}
+
 /// Every problem found in one workflow, with what is needed to render them.
 #[derive(Clone, Debug, Default)]
 pub struct Report {

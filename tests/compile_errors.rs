@@ -35,7 +35,7 @@ fn unknown_key_in_second_step_points_at_the_key() {
    |
 12 | sigmaa = 3
    | ^
-  = hint: did you mean `sigma`? (valid: `name`, `save`, `sigma`, `mode`, `cval`, `truncate`)
+  = hint: did you mean `sigma`? (valid: `name`, `save`, `from`, `sigma`, `mode`, `cval`, `truncate`)
 w.toml: 1 problem found; nothing was run
 "
     );
@@ -102,7 +102,7 @@ w.toml:15:6: error: unknown op `gausian` in step 2
    |
 15 | op = "gausian"
    |      ^
-  = hint: did you mean `gaussian`? (valid: `gaussian`)
+  = hint: did you mean `gaussian`? (valid: `gaussian`, `subtract`, `add`, `multiply`, `divide`, `abs`, `clip`, `invert`)
 w.toml:19:8: error: step name `blur` is already used by step 1
    |
 19 | name = "blur"
@@ -137,7 +137,7 @@ w.toml:30:12: error: unknown op `varience` in metric `w`
    |
 30 | w = { op = "varience" }
    |            ^
-  = hint: did you mean `variance`? (valid: `variance`, `mean`, `std`, `min`, `max`, `sum`)
+  = hint: did you mean `variance`? (valid: `variance`, `mean`, `std`, `min`, `max`, `sum`, `mse`)
 w.toml:33:15: error: unknown placeholder `{idx}`
    |
 33 | images = "out/{idx}.bmp"
@@ -171,7 +171,7 @@ w.yaml:10:5: error: unknown key `sigmaa` in step 2 (gaussian)
    |
 10 |     sigmaa: 2
    |     ^
-  = hint: did you mean `sigma`? (valid: `name`, `save`, `sigma`, `mode`, `cval`, `truncate`)
+  = hint: did you mean `sigma`? (valid: `name`, `save`, `from`, `sigma`, `mode`, `cval`, `truncate`)
 w.yaml: 3 problems found; nothing was run
 "
     );

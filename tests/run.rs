@@ -370,6 +370,7 @@ fn plan_prints_the_graph() {
   -> blur: gaussian sigma=10 mode=nearest truncate=4
        metric output_variance = variance
        write out/blur/image_01.bmp
+memory per worker: 1 image at the widest point
 "
     );
     let dot = flowrun(&root(), &["plan", wf.to_str().unwrap(), "--format", "dot"]);

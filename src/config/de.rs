@@ -57,11 +57,23 @@ impl Error {
 /// section with reported problems may still come back, with placeholders where values were bad
 /// (so later checks still run; the problems are in the sink).
 pub fn from_node<'de, T: de::Deserialize<'de>>(node: &Node, what: &str, sink: &Sink) -> Option<T> {
+    from_node_among(node, what, sink, &[])
+}
+
+/// [`from_node`] for a table whose keys `also` were taken off before (they are valid, and named
+/// in the hints for unknown keys).
+pub fn from_node_among<'de, T: de::Deserialize<'de>>(
+    node: &Node,
+    what: &str,
+    sink: &Sink,
+    also: &[&str],
+) -> Option<T> {
     match T::deserialize(NodeDe {
         node,
         what,
         sink,
         key: None,
+        also,
     }) {
         Ok(v) => Some(v),
         Err(e) => {
@@ -92,6 +104,8 @@ struct NodeDe<'a> {
     sink: &'a Sink,
     /// The key this value belongs to, for messages.
     key: Option<&'a str>,
+    /// Keys of this table taken off before (valid; named in hints).
+    also: &'a [&'a str],
 }
 
 impl<'a> NodeDe<'a> {
@@ -126,6 +140,7 @@ impl<'a> NodeDe<'a> {
             what: self.what,
             sink: self.sink,
             key: key.or(self.key),
+            also: &[],
         }
     }
 }
@@ -306,7 +321,10 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                         e.key_pos,
                         format!("unknown key `{}` in {}", e.key, self.what),
                     )
-                    .with_hint(suggest(&e.key, fields)),
+                    .with_hint(suggest(
+                        &e.key,
+                        &self.also.iter().chain(fields).copied().collect::<Vec<_>>(),
+                    )),
                 );
             }
         }

@@ -19,26 +19,10 @@ pub struct Draft {
     pub description: Option<String>,
     pub source: Option<Source>,
     /// Each step that could be read, with its position in the file's `steps` list.
-    pub steps: Vec<(usize, Step)>,
-    pub metrics: IndexMap<String, Metric>,
+    pub steps: Vec<(usize, StepDecl)>,
+    pub metrics: IndexMap<String, MetricDecl>,
     pub output: Output,
     pub expect: IndexMap<String, Expectation>,
-}
-
-impl Draft {
-    /// The complete workflow, if every section could be read.
-    pub fn workflow(&self, steps_in_file: usize) -> Option<Workflow> {
-        (self.steps.len() == steps_in_file).then_some(())?;
-        Some(Workflow {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            source: self.source.clone()?,
-            steps: self.steps.iter().map(|(_, s)| s.clone()).collect(),
-            metrics: self.metrics.clone(),
-            output: self.output.clone(),
-            expect: self.expect.clone(),
-        })
-    }
 }
 
 /// A loaded workflow: the draft, the positioned tree compile uses to point at values, and the
@@ -271,7 +255,7 @@ fn load_source(node: &Node, sink: &Sink) -> Option<Source> {
     }
 }
 
-fn load_steps(node: &Node, sink: &Sink) -> Vec<(usize, Step)> {
+fn load_steps(node: &Node, sink: &Sink) -> Vec<(usize, StepDecl)> {
     let Kind::Seq(items) = &node.kind else {
         diag(
             sink,
@@ -283,24 +267,60 @@ fn load_steps(node: &Node, sink: &Sink) -> Vec<(usize, Step)> {
         );
         return Vec::new();
     };
+    let ops = crate::ops::names();
     let mut steps = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let label = match item.get("name").and_then(|e| e.value.as_str()) {
             Some(n) => format!("step {} `{n}`", i + 1),
             None => format!("step {}", i + 1),
         };
-        let step = split_tag(item, "op", &label, Step::OPS, sink).and_then(|(op, params)| {
-            let what = format!("{label} ({op})");
-            match op {
-                "gaussian" => from_node(&params, &what, sink).map(Step::Gaussian),
-                _ => None,
-            }
-        });
-        if let Some(s) = step {
-            steps.push((i, s));
+        let Some((op, rest)) = split_tag(item, "op", &label, &ops, sink) else {
+            continue;
+        };
+        let Some(entry) = crate::ops::entry(op) else {
+            continue;
+        };
+        let what = format!("{label} ({op})");
+        let (common, params) = split_keys(&rest, STEP_KEYS);
+        let text = |key: &str| {
+            common
+                .get(key)
+                .and_then(|e| from_node::<String>(&e.value, &format!("`{key}` in {what}"), sink))
+        };
+        let (name, save, from) = (text("name"), text("save"), text("from"));
+        let inputs = common
+            .get("inputs")
+            .and_then(|e| from_node::<Vec<String>>(&e.value, &format!("`inputs` in {what}"), sink));
+        if let Some(params) = (entry.load)(&params, &what, sink) {
+            steps.push((
+                i,
+                StepDecl {
+                    op: entry.name,
+                    name,
+                    save,
+                    from,
+                    inputs,
+                    params,
+                },
+            ));
         }
     }
     steps
+}
+
+/// A table split in two: the entries whose keys are among `keys`, and the rest.
+fn split_keys(node: &Node, keys: &[&str]) -> (Node, Node) {
+    let Kind::Map(entries) = &node.kind else {
+        return (Node::new(node.pos, Kind::Map(Vec::new())), node.clone());
+    };
+    let (common, rest): (Vec<Entry>, Vec<Entry>) = entries
+        .iter()
+        .cloned()
+        .partition(|e| keys.contains(&e.key.as_str()));
+    (
+        Node::new(node.pos, Kind::Map(common)),
+        Node::new(node.pos, Kind::Map(rest)),
+    )
 }
 
 /// The entries of a table section, or a reported problem.
@@ -320,20 +340,38 @@ fn table_entries<'a>(node: &'a Node, what: &str, sink: &Sink) -> Option<&'a [Ent
     }
 }
 
-fn load_metrics(node: &Node, sink: &Sink) -> IndexMap<String, Metric> {
+fn load_metrics(node: &Node, sink: &Sink) -> IndexMap<String, MetricDecl> {
     let Some(entries) = table_entries(node, "`metrics`", sink) else {
         return IndexMap::new();
     };
+    let names = crate::metrics::names();
     let mut out = IndexMap::new();
     for e in entries {
         let what = format!("metric `{}`", e.key);
-        let metric =
-            split_tag(&e.value, "op", &what, Metric::OPS, sink).and_then(|(op, params)| {
-                let on: MetricOn = from_node(&params, &format!("{what} ({op})"), sink)?;
-                Metric::from_op(op, on)
-            });
-        if let Some(m) = metric {
-            out.insert(e.key.clone(), m);
+        let Some((op, rest)) = split_tag(&e.value, "op", &what, &names, sink) else {
+            continue;
+        };
+        let Some(entry) = crate::metrics::entry(op) else {
+            continue;
+        };
+        let what = format!("{what} ({op})");
+        let (common, params) = split_keys(&rest, METRIC_KEYS);
+        let text = |key: &str| {
+            common
+                .get(key)
+                .and_then(|c| from_node::<String>(&c.value, &format!("`{key}` in {what}"), sink))
+        };
+        let (on, reference) = (text("on"), text("reference"));
+        if let Some(params) = (entry.load)(&params, &what, sink) {
+            out.insert(
+                e.key.clone(),
+                MetricDecl {
+                    op: entry.name,
+                    on,
+                    reference,
+                    params,
+                },
+            );
         }
     }
     out

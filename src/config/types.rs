@@ -1,15 +1,17 @@
 //! The workflow file as written: serde types only, strict (`deny_unknown_fields` everywhere), no
 //! logic. Doc comments double as the JSON-schema descriptions (`flowrun schema`).
 
-use crate::ops::boundary::BoundaryMode;
+use crate::metrics::DynMetric;
+use crate::ops::DynOp;
 use crate::sinks::encode::Dtype;
 use crate::source::decode::ColorMode;
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-/// A flowrun workflow: one pipeline run over many images.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+/// A flowrun workflow: one pipeline run over many images. (This type describes the file for the
+/// JSON schema; loading reads the file section by section into [`crate::config::Draft`].)
+#[derive(JsonSchema)]
 #[serde(deny_unknown_fields)]
 #[schemars(extend("patternProperties" = { "^x-": {} }))]
 pub struct Workflow {
@@ -21,12 +23,12 @@ pub struct Workflow {
     pub description: Option<String>,
     /// Where the images come from.
     pub source: Source,
-    /// Filter steps, applied in order to every image.
+    /// Filter steps: each reads the previous step's image (or `from` / `inputs`).
     #[serde(default)]
-    pub steps: Vec<Step>,
+    pub steps: Vec<StepSchema>,
     /// Per-image metrics; each key is a column of the results table.
     #[serde(default)]
-    pub metrics: IndexMap<String, Metric>,
+    pub metrics: IndexMap<String, MetricSchema>,
     /// What to write.
     #[serde(default)]
     pub output: Output,
@@ -126,144 +128,169 @@ pub struct GlobSource {
     pub max_pixels: Option<u64>,
 }
 
-/// A filter step, chosen by `op`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Step {
-    /// `skimage.filters.gaussian(image, sigma, mode=, cval=, truncate=)`, each colour channel
-    /// filtered on its own.
-    Gaussian(GaussianStep),
-}
-
-impl Step {
-    /// The op's name as written in `op = "…"`.
-    pub fn op_name(&self) -> &'static str {
-        match self {
-            Step::Gaussian(_) => "gaussian",
-        }
-    }
-    /// The step's explicit `name`, if any.
-    pub fn name(&self) -> Option<&str> {
-        match self {
-            Step::Gaussian(s) => s.name.as_deref(),
-        }
-    }
-    /// The step's `save` pattern, if any.
-    pub fn save(&self) -> Option<&str> {
-        match self {
-            Step::Gaussian(s) => s.save.as_deref(),
-        }
-    }
-    /// Every op name, for hints.
-    pub const OPS: &'static [&'static str] = &["gaussian"];
-}
-
-/// Parameters of `op = "gaussian"`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GaussianStep {
-    /// The step's name (default: the op name, made unique: `gaussian`, `gaussian_2`, …).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+/// A step as written: the keys every step has, and its op's own parameters.
+#[derive(Clone, Debug)]
+pub struct StepDecl {
+    /// `op`, as the registry names it.
+    pub op: &'static str,
+    /// `name` (default: the op name made unique).
     pub name: Option<String>,
-    /// Also write this step's result to this pattern (placeholders as in `output.images`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `save`: also write this step's result to this pattern.
     pub save: Option<String>,
-    /// Standard deviation in pixels: one number for both axes, or `[rows, columns]`.
-    #[serde(default = "default_sigma")]
-    pub sigma: Sigma,
-    /// How the image is extended past its edges.
-    #[serde(default)]
-    pub mode: BoundaryMode,
-    /// The value outside the image for `mode = "constant"`.
-    #[serde(default)]
-    pub cval: f64,
-    /// The kernel is cut at `truncate` standard deviations (radius `floor(truncate*sigma + 0.5)`).
-    #[serde(default = "default_truncate")]
-    pub truncate: f64,
+    /// `from`: the node it reads (default: the previous step, or the input).
+    pub from: Option<String>,
+    /// `inputs`: the nodes an op with several inputs reads, in order.
+    pub inputs: Option<Vec<String>>,
+    /// The op's own parameters.
+    pub params: Box<dyn DynOp>,
 }
 
-fn default_sigma() -> Sigma {
-    Sigma::Scalar(1.0)
-}
-fn default_truncate() -> f64 {
-    4.0
-}
-
-/// A standard deviation: one number for both axes, or `[rows, columns]`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(
-    untagged,
-    expecting = "a number, or a list [sigma_rows, sigma_columns]"
-)]
-pub enum Sigma {
-    Scalar(f64),
-    PerAxis([f64; 2]),
+impl PartialEq for StepDecl {
+    fn eq(&self, o: &Self) -> bool {
+        (&self.op, &self.name, &self.save, &self.from, &self.inputs)
+            == (&o.op, &o.name, &o.save, &o.from, &o.inputs)
+            && *self.params == *o.params
+    }
 }
 
-/// A metric, chosen by `op`; its key in `[metrics]` is the results column.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(tag = "op", rename_all = "snake_case")]
-pub enum Metric {
-    /// `np.var(image)` (population variance, numpy's pairwise summation).
-    Variance(MetricOn),
-    /// `np.mean(image)`.
-    Mean(MetricOn),
-    /// `np.std(image)`.
-    Std(MetricOn),
-    /// `np.min(image)`.
-    Min(MetricOn),
-    /// `np.max(image)`.
-    Max(MetricOn),
-    /// `np.sum(image)`.
-    Sum(MetricOn),
+/// The keys every step has (besides `op`); the rest of a step's table are its op's parameters.
+pub const STEP_KEYS: &[&str] = &["name", "save", "from", "inputs"];
+
+/// A metric as written: the keys every metric has, and its own parameters.
+#[derive(Clone, Debug)]
+pub struct MetricDecl {
+    /// `op`, as the registry names it.
+    pub op: &'static str,
+    /// `on`: the node it reads (default: the last step).
+    pub on: Option<String>,
+    /// `reference`: the node it compares with (metrics of two images).
+    pub reference: Option<String>,
+    /// The metric's own parameters.
+    pub params: Box<dyn DynMetric>,
 }
 
-impl Metric {
-    pub const OPS: &'static [&'static str] = &["variance", "mean", "std", "min", "max", "sum"];
+impl PartialEq for MetricDecl {
+    fn eq(&self, o: &Self) -> bool {
+        (&self.op, &self.on, &self.reference) == (&o.op, &o.on, &o.reference)
+            && *self.params == *o.params
+    }
+}
 
-    pub fn op_name(&self) -> &'static str {
-        match self {
-            Metric::Variance(_) => "variance",
-            Metric::Mean(_) => "mean",
-            Metric::Std(_) => "std",
-            Metric::Min(_) => "min",
-            Metric::Max(_) => "max",
-            Metric::Sum(_) => "sum",
-        }
+/// The keys every metric has (besides `op`).
+pub const METRIC_KEYS: &[&str] = &["on", "reference"];
+
+/// The schema of a step: one alternative per op of the registry, each its parameters plus the
+/// keys every step has.
+pub struct StepSchema;
+
+impl JsonSchema for StepSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Step".into()
     }
 
-    pub fn on(&self) -> Option<&str> {
-        match self {
-            Metric::Variance(m)
-            | Metric::Mean(m)
-            | Metric::Std(m)
-            | Metric::Min(m)
-            | Metric::Max(m)
-            | Metric::Sum(m) => m.on.as_deref(),
-        }
-    }
-
-    /// Builds the variant named `op` around `params`.
-    pub fn from_op(op: &str, params: MetricOn) -> Option<Metric> {
-        Some(match op {
-            "variance" => Metric::Variance(params),
-            "mean" => Metric::Mean(params),
-            "std" => Metric::Std(params),
-            "min" => Metric::Min(params),
-            "max" => Metric::Max(params),
-            "sum" => Metric::Sum(params),
-            _ => return None,
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one_of: Vec<serde_json::Value> = crate::ops::OPS
+            .iter()
+            .map(|e| {
+                let mut s = (e.schema)(generator);
+                let mut common = vec![
+                    ("op", serde_json::json!({ "const": e.name, "description": e.equals })),
+                    ("name", serde_json::json!({
+                        "description": "The step's name (default: the op name, made unique: `gaussian`, `gaussian_2`, …); `{step}` in patterns.",
+                        "type": "string" })),
+                    ("save", serde_json::json!({
+                        "description": "Also write this step's result to this pattern (placeholders as in `output.images`).",
+                        "type": "string" })),
+                ];
+                if e.inputs == 1 {
+                    common.push(("from", serde_json::json!({
+                        "description": "The image this step reads: `input`, or an earlier step's name (default: the previous step).",
+                        "type": "string" })));
+                } else {
+                    common.push(("inputs", serde_json::json!({
+                        "description": format!("The {} images this step reads, in order: `input` or earlier steps' names.", e.inputs),
+                        "type": "array", "items": { "type": "string" },
+                        "minItems": e.inputs, "maxItems": e.inputs })));
+                }
+                with_common(&mut s, e.name, &common, e.inputs > 1, "inputs");
+                s.to_value()
+            })
+            .collect();
+        schemars::json_schema!({
+            "description": "A filter step, chosen by `op`.",
+            "oneOf": one_of,
         })
     }
 }
 
-/// Which image a metric reads.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct MetricOn {
-    /// `"input"`, or a step's name; default: the last step (the result).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub on: Option<String>,
+/// The schema of a metric: one alternative per metric of the registry.
+pub struct MetricSchema;
+
+impl JsonSchema for MetricSchema {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Metric".into()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let one_of: Vec<serde_json::Value> = crate::metrics::METRICS
+            .iter()
+            .map(|e| {
+                let mut s = (e.schema)(generator);
+                let mut common = vec![
+                    ("op", serde_json::json!({ "const": e.name, "description": e.equals })),
+                    ("on", serde_json::json!({
+                        "description": "The image it reads: `input` or a step's name (default: the last step).",
+                        "type": "string" })),
+                ];
+                if e.reference {
+                    common.push(("reference", serde_json::json!({
+                        "description": "The image it compares with: `input` or a step's name.",
+                        "type": "string" })));
+                }
+                with_common(&mut s, e.name, &common, e.reference, "reference");
+                s.to_value()
+            })
+            .collect();
+        schemars::json_schema!({
+            "description": "A metric, chosen by `op`; its key in `[metrics]` is the results column.",
+            "oneOf": one_of,
+        })
+    }
+}
+
+/// Adds the keys every step (or metric) has to the schema of its parameters, and makes `op`
+/// (and `also`, when `also_required`) required.
+fn with_common(
+    s: &mut schemars::Schema,
+    title: &str,
+    common: &[(&str, serde_json::Value)],
+    also_required: bool,
+    also: &str,
+) {
+    let Some(obj) = s.as_object_mut() else {
+        return;
+    };
+    obj.insert("title".into(), title.into());
+    obj.insert("type".into(), "object".into());
+    obj.insert("additionalProperties".into(), false.into());
+    let props = obj
+        .entry("properties")
+        .or_insert_with(|| serde_json::json!({}));
+    if let Some(props) = props.as_object_mut() {
+        let own = std::mem::take(props);
+        for (k, v) in common {
+            props.insert((*k).into(), v.clone());
+        }
+        props.extend(own);
+    }
+    let mut required = vec![serde_json::Value::from("op")];
+    if also_required {
+        required.push(also.into());
+    }
+    if let Some(r) = obj.get("required").and_then(|r| r.as_array()) {
+        required.extend(r.iter().cloned());
+    }
+    obj.insert("required".into(), required.into());
 }
 
 /// What to write.

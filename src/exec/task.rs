@@ -4,7 +4,8 @@
 //! failed image leaves no output behind.
 
 use crate::metrics::{pairwise_sum, VarianceStream};
-use crate::ops::OpScratch;
+use crate::ops::{Scratch as OpScratch, Shape};
+use crate::plan::schedule::Use;
 use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
 use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into_rows;
@@ -20,7 +21,11 @@ use std::time::Instant;
 /// memory, so a run over same-sized images allocates no pixel memory after the first image.
 #[derive(Default)]
 pub struct Scratch {
-    img: Image,
+    /// Free image buffers, reused from node to node and image to image.
+    pool: Vec<Image>,
+    /// The graph's images while an image runs (by node), and the sums taken making them.
+    images: Vec<Option<Image>>,
+    sums: Vec<Option<f64>>,
     ops: OpScratch,
     /// One encoded-file buffer per writer.
     files: Vec<Vec<u8>>,
@@ -266,7 +271,7 @@ pub fn run_image(
 }
 
 /// Loads (or generates) the job's input into `img`; with `sum`, returns `np.sum` of it if it
-/// was taken while generating (see [`Op::apply_in_place_along`](crate::ops::Op)).
+/// was taken while generating.
 fn load(
     plan: &Plan,
     job: &Job,
@@ -297,6 +302,41 @@ fn load(
     }
 }
 
+/// One image's graph as it runs: each node's image while it is alive, and the `np.sum` taken
+/// while it was made (where one was).
+struct Nodes<'a> {
+    images: &'a mut Vec<Option<Image>>,
+    sums: &'a mut Vec<Option<f64>>,
+    /// Free buffers, reused for the next nodes.
+    pool: &'a mut Vec<Image>,
+}
+
+impl Nodes<'_> {
+    fn get(&self, n: NodeRef) -> Result<&Image, String> {
+        self.images[n.index()]
+            .as_ref()
+            .ok_or_else(|| "internal error (please report): an image was dropped too early".into())
+    }
+
+    /// Returns the buffers of the nodes no longer needed after `u` to the pool.
+    fn release(&mut self, plan: &Plan, upto: usize, u: Use) {
+        for m in 0..=upto {
+            if !plan.schedule.needed_after(m, u) {
+                if let Some(img) = self.images[m].take() {
+                    self.pool.push(img);
+                }
+            }
+        }
+    }
+
+    /// Every buffer back to the pool (between images).
+    fn clear(&mut self) {
+        for img in self.images.iter_mut().filter_map(Option::take) {
+            self.pool.push(img);
+        }
+    }
+}
+
 /// Metric values, in plan order, and the [`output_hash`] of each output; outputs are written before
 /// returning Ok.
 fn process(
@@ -305,117 +345,226 @@ fn process(
     input: Option<&[u8]>,
     scratch: &mut Scratch,
 ) -> Result<(Vec<f64>, Vec<u128>), String> {
+    let count = plan.steps.len() + 1;
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
     let Scratch {
-        img,
+        pool,
+        images,
+        sums,
         ops,
         files,
         folders,
         notes,
     } = scratch;
+    images.resize_with(count, || None);
+    sums.clear();
+    sums.resize(count, None);
     files.resize_with(plan.writers.len(), Vec::new);
-    // The writers whose files were encoded.
-    let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
-    // The metrics on `node`, with their places in the row.
-    let on = |node: NodeRef| {
-        plan.metrics
-            .iter()
-            .enumerate()
-            .filter(move |(_, m)| m.on == node)
-    };
-    // Whether a metric on `node` starts from the sum of its samples: the source or op producing
-    // it then takes the sum on the way, while the samples are in cache.
-    let wants_sum = |node: NodeRef| on(node).any(|(_, m)| m.kind.uses_sum());
-    // A node whose only uses are moment metrics (mean, sum, variance, std), at least one a
-    // variance, and which the next step reads: the variance's second pass rides along that
-    // step's reading of it (see `Op::apply_in_place_along`) instead of being a pass of its own.
-    let rides = |node: NodeRef| {
-        !plan.writers.iter().any(|w| w.node == node)
-            && on(node).all(|(_, m)| m.kind.uses_sum())
-            && on(node).any(|(_, m)| m.kind.uses_variance())
-    };
-    let mut visit =
-        |node: NodeRef, img: &Image, sum: Option<f64>, metrics: &mut [f64]| -> Result<(), String> {
-            // The variance's second pass (squared deviations) rides along the first encoder that
-            // reads the image row by row; whatever it does not read is summed after the writers.
-            let mut var = on(node).any(|(_, m)| m.kind.uses_variance()).then(|| {
-                let sum = sum.unwrap_or_else(|| pairwise_sum(&img.data));
-                (sum, VarianceStream::new(img.data.len(), sum))
-            });
-            let sum = sum.or(var.as_ref().map(|(s, _)| *s));
-            let row_len = img.width * img.channels;
-            for (w, writer) in plan
-                .writers
-                .iter()
-                .enumerate()
-                .filter(|(_, w)| w.node == node)
-            {
-                let path = &job.outputs[w];
-                let cannot = |e: String| {
-                    format!(
-                        "{}: cannot write `{}`: {e}",
-                        job.input_label(),
-                        path.display()
-                    )
-                };
-                // Compile checked every output's format; this is never `None`.
-                let format =
-                    output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
-                let mut rows_read = |rows: usize| {
-                    if let Some((_, v)) = var.as_mut() {
-                        v.advance(&img.data, rows * row_len);
-                    }
-                };
-                encode_into_rows(img, format, writer.dtype, &mut files[w], &mut rows_read)
-                    .map_err(|e| cannot(e.to_string()))?;
-                encoded.push(w);
-            }
-            let var = var.map(|(_, v)| v.finish(&img.data));
-            for (m, mp) in on(node) {
-                metrics[m] = mp.kind.compute_given(&img.data, sum, var);
-            }
-            Ok(())
-        };
-    // Each node is visited (metrics, saves) as soon as it exists, or while the next step reads
-    // it, so every step can overwrite its input.
-    let mut node = NodeRef::Input;
-    let mut sum = load(plan, job, input, img, notes, wants_sum(node))?;
-    for (i, step) in plan.steps.iter().enumerate() {
-        let next = NodeRef::Step(i);
-        if rides(node) {
-            let n = img.data.len();
-            let s = sum.unwrap_or_else(|| pairwise_sum(&img.data));
-            let mut var = VarianceStream::new(n, s);
-            sum = step.op.apply_in_place_along(
-                img,
-                ops,
-                &mut |src, k| var.advance(src, k),
-                wants_sum(next),
+    let mut nodes = Nodes { images, sums, pool };
+    let result = (|| {
+        // The writers whose files were encoded.
+        let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
+        let mut img = nodes.pool.pop().unwrap_or_default();
+        nodes.sums[0] = load(plan, job, input, &mut img, notes, wants_sum(plan, 0))?;
+        nodes.images[0] = Some(img);
+        visit(plan, job, 0, &nodes, files, &mut encoded, &mut metrics)?;
+        nodes.release(
+            plan,
+            0,
+            Use {
+                time: 0,
+                visit: true,
+            },
+        );
+        for (s, step) in plan.steps.iter().enumerate() {
+            let t = s + 1;
+            run_step(plan, s, step, &mut nodes, ops, &mut metrics)
+                .map_err(|e| format!("step `{}` ({}): {e}", step.name, step.op))?;
+            nodes.release(
+                plan,
+                t - 1,
+                Use {
+                    time: t,
+                    visit: false,
+                },
             );
+            visit(plan, job, t, &nodes, files, &mut encoded, &mut metrics)?;
+            nodes.release(
+                plan,
+                t,
+                Use {
+                    time: t,
+                    visit: true,
+                },
+            );
+        }
+        // Writer order, which is the order of the outputs in the row and the resume state.
+        encoded.sort_unstable();
+        let files: Vec<(&Path, &[u8])> = encoded
+            .iter()
+            .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
+            .collect();
+        commit(&files, folders)?;
+        Ok(files.iter().map(|(_, b)| output_hash(b)).collect())
+    })();
+    nodes.clear();
+    result.map(|hashes| (metrics, hashes))
+}
+
+/// Whether a metric of node `t` starts from the sum of its samples: the source or op making it
+/// then takes the sum on the way, while the samples are in cache.
+fn wants_sum(plan: &Plan, t: usize) -> bool {
+    let node = NodeRef::at(t);
+    let at_visit = plan.schedule.metrics_at[t].iter();
+    at_visit
+        .map(|&k| &plan.metrics[k])
+        .any(|m| m.on == node && m.reference.is_none() && m.measure.moments().is_some())
+}
+
+/// Makes node `s + 1` by step `s`: in place on its input when it is that input's last reader
+/// (taking its input's metrics along when they ride on it), else into a fresh buffer.
+fn run_step(
+    plan: &Plan,
+    s: usize,
+    step: &crate::plan::StepPlan,
+    nodes: &mut Nodes,
+    ops: &mut OpScratch,
+    metrics: &mut [f64],
+) -> Result<(), String> {
+    let t = s + 1;
+    let shapes: Vec<Shape> = step
+        .inputs
+        .iter()
+        .map(|&n| nodes.get(n).map(Shape::of))
+        .collect::<Result<_, _>>()?;
+    step.kernel.output_shape(&shapes)?;
+    let kernel = &step.kernel;
+    if !plan.schedule.in_place[s] {
+        let mut out = nodes.pool.pop().unwrap_or_default();
+        let inputs: Vec<&Image> = step
+            .inputs
+            .iter()
+            .map(|&n| nodes.get(n))
+            .collect::<Result<_, _>>()?;
+        kernel.apply(&inputs, &mut out, ops)?;
+        nodes.images[t] = Some(out);
+        return Ok(());
+    }
+    let m = step.inputs[0].index();
+    let mut buf = nodes.images[m]
+        .take()
+        .ok_or("internal error (please report): an image was dropped too early")?;
+    let want_sum = wants_sum(plan, t);
+    match kernel.streaming() {
+        Some(st) if plan.schedule.rides[m] => {
+            // The input's moment metrics: its variance's second pass rides along the step's
+            // reading of it.
+            let n = buf.data.len();
+            let sum = nodes.sums[m].unwrap_or_else(|| pairwise_sum(&buf.data));
+            let mut var = VarianceStream::new(n, sum);
+            nodes.sums[t] =
+                st.apply_in_place_along(&mut buf, ops, &mut |src, k| var.advance(src, k), want_sum);
             let var = var
                 .total()
                 .ok_or("internal error (please report): the step left its input unread")?;
-            for (m, mp) in on(node) {
-                metrics[m] = mp.kind.from_moments(n, s, var);
+            for &k in &plan.schedule.metrics_at[m] {
+                if let Some(mo) = plan.metrics[k].measure.moments() {
+                    metrics[k] = (mo.value)(n, sum, var);
+                }
             }
-        } else {
-            visit(node, img, sum, &mut metrics)?;
-            sum = step
-                .op
-                .apply_in_place_along(img, ops, &mut |_, _| {}, wants_sum(next));
         }
-        node = next;
+        Some(st) if want_sum => {
+            nodes.sums[t] = st.apply_in_place_along(&mut buf, ops, &mut |_, _| {}, true);
+        }
+        _ => match kernel.apply_in_place(&mut buf, ops) {
+            Some(done) => done?,
+            None => {
+                let mut out = nodes.pool.pop().unwrap_or_default();
+                kernel.apply(&[&buf], &mut out, ops)?;
+                nodes.pool.push(std::mem::replace(&mut buf, out));
+            }
+        },
     }
-    visit(node, img, sum, &mut metrics)?;
-    // Writer order, which is the order of the outputs in the row and the resume state.
-    encoded.sort_unstable();
-    let files: Vec<(&Path, &[u8])> = encoded
+    nodes.images[t] = Some(buf);
+    Ok(())
+}
+
+/// Node `t`'s visit, right after it is made: its outputs are encoded and the metrics it completes
+/// computed (the variance's second pass riding along the first encoder that reads the image row
+/// by row; whatever it does not read is summed after the writers).
+fn visit(
+    plan: &Plan,
+    job: &Job,
+    t: usize,
+    nodes: &Nodes,
+    files: &mut [Vec<u8>],
+    encoded: &mut Vec<usize>,
+    metrics: &mut [f64],
+) -> Result<(), String> {
+    let node = NodeRef::at(t);
+    let sched = &plan.schedule;
+    let at_visit: &[usize] = if sched.rides[t] {
+        &[]
+    } else {
+        &sched.metrics_at[t]
+    };
+    let writes = plan.writers.iter().any(|w| w.node == node);
+    if at_visit.is_empty() && !writes {
+        return Ok(());
+    }
+    let img = nodes.get(node)?;
+    let own = |k: &usize| {
+        let m = &plan.metrics[*k];
+        (m.on == node && m.reference.is_none())
+            .then(|| m.measure.moments())
+            .flatten()
+    };
+    let needs_sum = at_visit.iter().any(|k| own(k).is_some());
+    let needs_var = at_visit
         .iter()
-        .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
-        .collect();
-    commit(&files, folders)?;
-    let hashes = files.iter().map(|(_, b)| output_hash(b)).collect();
-    Ok((metrics, hashes))
+        .any(|k| own(k).is_some_and(|mo| mo.needs_var));
+    let sum = needs_sum.then(|| nodes.sums[t].unwrap_or_else(|| pairwise_sum(&img.data)));
+    let mut var = needs_var.then(|| VarianceStream::new(img.data.len(), sum.unwrap_or(f64::NAN)));
+    let row_len = img.width * img.channels;
+    for (w, writer) in plan
+        .writers
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.node == node)
+    {
+        let path = &job.outputs[w];
+        let cannot = |e: String| {
+            format!(
+                "{}: cannot write `{}`: {e}",
+                job.input_label(),
+                path.display()
+            )
+        };
+        // Compile checked every output's format; this is never `None`.
+        let format = output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
+        let mut rows_read = |rows: usize| {
+            if let Some(v) = var.as_mut() {
+                v.advance(&img.data, rows * row_len);
+            }
+        };
+        encode_into_rows(img, format, writer.dtype, &mut files[w], &mut rows_read)
+            .map_err(|e| cannot(e.to_string()))?;
+        encoded.push(w);
+    }
+    let var = var.map(|v| v.finish(&img.data)).unwrap_or(f64::NAN);
+    for &k in at_visit {
+        let m = &plan.metrics[k];
+        metrics[k] = match own(&k) {
+            Some(mo) => (mo.value)(img.data.len(), sum.unwrap_or(f64::NAN), var),
+            None => {
+                let reference = m.reference.map(|r| nodes.get(r)).transpose()?;
+                m.measure
+                    .compute(nodes.get(m.on)?, reference)
+                    .map_err(|e| format!("metric `{}` ({}): {e}", m.column, m.op))?
+            }
+        };
+    }
+    Ok(())
 }
 
 /// Writes every file, or none: on a failure the ones already written are removed.

@@ -1,8 +1,11 @@
-//! Per-image metrics, each equal to numpy's reduction of the same name.
+//! Per-image metrics, each equal to the numpy or scikit-image function of the same name. Each
+//! metric is one module — its parameters as written, their checks and the compiled [`Measure`] —
+//! and one line in the list below ([`MetricEntry`]).
 //!
-//! All reductions walk the samples in memory order (numpy's C order for `(H, W)` or `(H, W, C)`
+//! The reductions walk the samples in memory order (numpy's C order for `(H, W)` or `(H, W, C)`
 //! arrays) and reproduce numpy's rounding exactly:
-//! - `sum` is `np.add.reduce`, i.e. `0.0 + pairwise_sum` ([`pairwise_sum`]; docs/exactness.md);
+//! - `sum` is `np.add.reduce`, i.e. `0.0 + pairwise_sum` ([`pairwise_sum`], docs/exactness.md,
+//!   "Sums, means and variances");
 //! - `mean` is `sum / n`;
 //! - `variance` is `np.var` (ddof = 0): the two-pass `sum((a - mean)²) / n`, the second pass fused
 //!   (no temporary array) but in numpy's exact order;
@@ -14,107 +17,60 @@
 //! failing, and callers that care must check for empty images themselves).
 
 mod extrema;
+mod registry;
 mod sum;
 
+pub use registry::*;
 pub use sum::{pairwise_sum, PairwiseStream};
 
-/// A scalar summary of an image's samples.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum MetricKind {
-    /// `np.var(a)` (population variance, ddof = 0).
-    Variance,
-    /// `np.mean(a)`.
-    Mean,
-    /// `np.std(a)` (ddof = 0).
-    Std,
-    /// `np.min(a)` (NaN if any sample is NaN).
-    Min,
-    /// `np.max(a)` (NaN if any sample is NaN).
-    Max,
-    /// `np.sum(a)`.
-    Sum,
+crate::metrics! {
+    variance::Variance,
+    mean::Mean,
+    std::Std,
+    min::Min,
+    max::Max,
+    total::Sum,
+    mse::Mse,
 }
 
-impl MetricKind {
-    /// Every metric, in declaration order.
-    pub const ALL: [MetricKind; 6] = [
-        MetricKind::Variance,
-        MetricKind::Mean,
-        MetricKind::Std,
-        MetricKind::Min,
-        MetricKind::Max,
-        MetricKind::Sum,
-    ];
+/// The metric called `name`.
+pub fn entry(name: &str) -> Option<&'static MetricEntry> {
+    METRICS.iter().find(|e| e.name == name)
+}
 
-    /// The metric's name as written in workflow files and result tables (`"variance"`, ...).
-    pub fn name(self) -> &'static str {
-        match self {
-            MetricKind::Variance => "variance",
-            MetricKind::Mean => "mean",
-            MetricKind::Std => "std",
-            MetricKind::Min => "min",
-            MetricKind::Max => "max",
-            MetricKind::Sum => "sum",
-        }
-    }
+/// Every metric's name, in registry order.
+pub fn names() -> Vec<&'static str> {
+    METRICS.iter().map(|e| e.name).collect()
+}
 
-    /// The metric called `s` (exact, lowercase; the inverse of [`MetricKind::name`]).
-    pub fn from_name(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.name() == s)
-    }
+/// `np.var(a)` (ddof = 0), bit for bit.
+pub fn np_var(a: &[f64]) -> f64 {
+    variance(a, pairwise_sum(a))
+}
 
-    /// The metric over `data`, bit-identical to the numpy function of the same name applied to
-    /// the C-contiguous float64 array whose memory is `data`.
-    pub fn compute(self, data: &[f64]) -> f64 {
-        self.compute_given(data, None, None)
-    }
+/// `np.mean(a)`, bit for bit.
+pub fn np_mean(a: &[f64]) -> f64 {
+    pairwise_sum(a) / a.len() as f64
+}
 
-    /// Whether the metric starts from `np.sum` of the data (which a producer may have taken
-    /// already: see [`MetricKind::compute_given`]).
-    pub fn uses_sum(self) -> bool {
-        !matches!(self, MetricKind::Min | MetricKind::Max)
-    }
+/// `np.std(a)` (ddof = 0), bit for bit.
+pub fn np_std(a: &[f64]) -> f64 {
+    np_var(a).sqrt()
+}
 
-    /// The metric of `n` samples from their `sum` ([`pairwise_sum`]) and `var` (`np.var`), for the
-    /// metrics that [`MetricKind::uses_sum`] (NaN for the others).
-    pub fn from_moments(self, n: usize, sum: f64, var: f64) -> f64 {
-        match self {
-            MetricKind::Variance => var,
-            MetricKind::Mean => sum / n as f64,
-            MetricKind::Std => var.sqrt(),
-            MetricKind::Sum => sum,
-            MetricKind::Min | MetricKind::Max => f64::NAN,
-        }
-    }
+/// `np.min(a)` (NaN if any sample is NaN, or `a` is empty).
+pub fn np_min(a: &[f64]) -> f64 {
+    extrema::min(a)
+}
 
-    /// Whether the metric is computed from `np.var` of the data (see
-    /// [`MetricKind::compute_given`]).
-    pub fn uses_variance(self) -> bool {
-        matches!(self, MetricKind::Variance | MetricKind::Std)
-    }
-
-    /// [`MetricKind::compute`], given `sum` = [`pairwise_sum`]`(data)` and `var` = `np.var(data)`
-    /// where known (they must be those values exactly: each saves the pass that would compute
-    /// it).
-    pub fn compute_given(self, data: &[f64], sum: Option<f64>, var: Option<f64>) -> f64 {
-        let n = data.len();
-        let sum = || sum.unwrap_or_else(|| pairwise_sum(data));
-        match self {
-            MetricKind::Min => extrema::min(data),
-            MetricKind::Max => extrema::max(data),
-            MetricKind::Variance | MetricKind::Std => {
-                let s = sum();
-                let var = var.unwrap_or_else(|| variance(data, s));
-                self.from_moments(n, s, var)
-            }
-            MetricKind::Mean | MetricKind::Sum => self.from_moments(n, sum(), f64::NAN),
-        }
-    }
+/// `np.max(a)` (NaN if any sample is NaN, or `a` is empty).
+pub fn np_max(a: &[f64]) -> f64 {
+    extrema::max(a)
 }
 
 /// `np.var` of a buffer, computed by a pass that reads it anyway (an encoder): given the sum, the
 /// squared deviations are summed leaf by leaf as the pass goes (see [`PairwiseStream`]),
-/// bit-identical to [`MetricKind::Variance`].
+/// bit-identical to [`np_var`].
 pub struct VarianceStream {
     n: usize,
     mean: f64,

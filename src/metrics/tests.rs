@@ -3,6 +3,31 @@
 use super::*;
 use crate::source::noise::RandomState;
 
+/// The metric `name` with its default parameters, compiled.
+fn metric(name: &str) -> Box<dyn Measure> {
+    use crate::config::syntax::{Kind, Node};
+    let sink = crate::config::de::Sink::default();
+    let params = (entry(name).unwrap().load)(
+        &Node::new(crate::diag::Pos::Unknown, Kind::Map(vec![])),
+        name,
+        &sink,
+    )
+    .unwrap();
+    let mut report = |_: Option<&str>, m: String, _: Option<String>| panic!("{m}");
+    params
+        .compile(&mut crate::diag::ParamCx::new(&mut report, None))
+        .unwrap()
+}
+
+/// The metric `name` of the samples `a` (as a one-row image).
+fn compute(name: &str, a: &[f64]) -> f64 {
+    let img = crate::Image::from_vec(1, a.len(), 1, a.to_vec()).unwrap();
+    metric(name).compute(&img, None).unwrap()
+}
+
+/// The single-image metrics, in the order of the tables below.
+const ALL: [&str; 6] = ["variance", "mean", "std", "min", "max", "sum"];
+
 /// `np.random.RandomState(n).normal(1000.0, 3.0, size=n)`: a large mean makes every rounding
 /// of the sums visible.
 fn sample(n: usize) -> Vec<f64> {
@@ -133,14 +158,9 @@ const NUMPY: [(usize, [f64; 6]); 10] = [
 fn bit_exact_against_numpy() {
     for (n, want) in NUMPY {
         let a = sample(n);
-        for (kind, w) in MetricKind::ALL.into_iter().zip(want) {
-            let got = kind.compute(&a);
-            assert_eq!(
-                got.to_bits(),
-                w.to_bits(),
-                "{} n={n}: {got:e} vs {w:e}",
-                kind.name()
-            );
+        for (name, w) in ALL.into_iter().zip(want) {
+            let got = compute(name, &a);
+            assert_eq!(got.to_bits(), w.to_bits(), "{name} n={n}: {got:e} vs {w:e}");
         }
     }
 }
@@ -257,7 +277,7 @@ fn variance_stream_equals_variance() {
     let data = sample(5000);
     for n in [0, 1, 7, 8, 9, 127, 128, 129, 1000, 4097, 5000] {
         let a = &data[..n];
-        let want = MetricKind::Variance.compute(a).to_bits();
+        let want = np_var(a).to_bits();
         for step in [1, 31, 100, 2048, usize::MAX] {
             let mut v = VarianceStream::new(n, pairwise_sum(a));
             if step != usize::MAX {
@@ -268,14 +288,15 @@ fn variance_stream_equals_variance() {
             assert_eq!(v.finish(a).to_bits(), want, "n = {n}, step {step}");
         }
         let var = f64::from_bits(want);
-        let got = MetricKind::Std.compute_given(a, None, Some(var));
-        assert_eq!(got.to_bits(), MetricKind::Std.compute(a).to_bits());
         // The metrics from the moments equal the metrics.
-        for kind in MetricKind::ALL.into_iter().filter(|k| k.uses_sum()) {
+        for name in ALL {
+            let Some(m) = metric(name).moments() else {
+                continue;
+            };
             assert_eq!(
-                kind.from_moments(n, pairwise_sum(a), var).to_bits(),
-                kind.compute(a).to_bits(),
-                "{kind:?} n = {n}"
+                (m.value)(n, pairwise_sum(a), var).to_bits(),
+                compute(name, a).to_bits(),
+                "{name} n = {n}"
             );
         }
         let mut v = VarianceStream::new(n, pairwise_sum(a));
@@ -286,28 +307,21 @@ fn variance_stream_equals_variance() {
 }
 
 #[test]
-fn names_round_trip() {
-    let names: Vec<&str> = MetricKind::ALL.iter().map(|m| m.name()).collect();
-    assert_eq!(names, ["variance", "mean", "std", "min", "max", "sum"]);
-    for m in MetricKind::ALL {
-        assert_eq!(MetricKind::from_name(m.name()), Some(m));
-    }
-    assert_eq!(MetricKind::from_name("Variance"), None);
-    assert_eq!(MetricKind::from_name(""), None);
+fn names_are_the_registry() {
+    assert_eq!(
+        names(),
+        ["variance", "mean", "std", "min", "max", "sum", "mse"]
+    );
+    assert!(entry("Variance").is_none() && entry("").is_none());
+    assert!(entry("mse").unwrap().reference && !entry("mean").unwrap().reference);
 }
 
 #[test]
 fn empty_input() {
     // np.sum([]) == 0.0; np.mean/var/std([]) == nan; np.min/max([]) raise (we return NaN).
-    assert_eq!(MetricKind::Sum.compute(&[]).to_bits(), 0.0_f64.to_bits());
-    for m in [
-        MetricKind::Mean,
-        MetricKind::Variance,
-        MetricKind::Std,
-        MetricKind::Min,
-        MetricKind::Max,
-    ] {
-        assert!(m.compute(&[]).is_nan(), "{}", m.name());
+    assert_eq!(compute("sum", &[]).to_bits(), 0.0_f64.to_bits());
+    for m in ["mean", "variance", "std", "min", "max"] {
+        assert!(compute(m, &[]).is_nan(), "{m}");
     }
 }
 
@@ -320,15 +334,15 @@ fn signed_zeros() {
     // np.min([0.0, -0.0]) -> -0.0, np.min([-0.0, 0.0]) -> 0.0 (numpy keeps the later tie);
     // likewise for max, and for [0.0]*20 + [-0.0].
     let z = |v: f64| v.to_bits();
-    assert_eq!(z(MetricKind::Min.compute(&[0.0, -0.0])), z(-0.0));
-    assert_eq!(z(MetricKind::Min.compute(&[-0.0, 0.0])), z(0.0));
-    assert_eq!(z(MetricKind::Max.compute(&[0.0, -0.0])), z(-0.0));
-    assert_eq!(z(MetricKind::Max.compute(&[-0.0, 0.0])), z(0.0));
+    assert_eq!(z(compute("min", &[0.0, -0.0])), z(-0.0));
+    assert_eq!(z(compute("min", &[-0.0, 0.0])), z(0.0));
+    assert_eq!(z(compute("max", &[0.0, -0.0])), z(-0.0));
+    assert_eq!(z(compute("max", &[-0.0, 0.0])), z(0.0));
     let mut v = vec![0.0; 20];
     v.push(-0.0);
-    assert_eq!(z(MetricKind::Min.compute(&v)), z(-0.0));
+    assert_eq!(z(compute("min", &v)), z(-0.0));
     v.reverse();
-    assert_eq!(z(MetricKind::Min.compute(&v)), z(0.0));
+    assert_eq!(z(compute("min", &v)), z(0.0));
 }
 
 #[test]
@@ -337,14 +351,14 @@ fn nan_and_infinity_propagate() {
         for pos in [0, n / 2, n - 1] {
             let mut a = sample(n);
             a[pos] = f64::NAN;
-            for m in MetricKind::ALL {
-                assert!(m.compute(&a).is_nan(), "{} n={n} pos={pos}", m.name());
+            for m in ALL {
+                assert!(compute(m, &a).is_nan(), "{m} n={n} pos={pos}");
             }
             a[pos] = f64::INFINITY;
-            assert_eq!(MetricKind::Max.compute(&a), f64::INFINITY);
-            assert_eq!(MetricKind::Sum.compute(&a), f64::INFINITY);
+            assert_eq!(compute("max", &a), f64::INFINITY);
+            assert_eq!(compute("sum", &a), f64::INFINITY);
             a[pos] = f64::NEG_INFINITY;
-            assert_eq!(MetricKind::Min.compute(&a), f64::NEG_INFINITY);
+            assert_eq!(compute("min", &a), f64::NEG_INFINITY);
         }
     }
 }
@@ -355,7 +369,29 @@ fn min_max_agree_with_a_scalar_fold() {
         let a = sample(n);
         let lo = a.iter().copied().fold(f64::INFINITY, f64::min);
         let hi = a.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        assert_eq!(MetricKind::Min.compute(&a), lo);
-        assert_eq!(MetricKind::Max.compute(&a), hi);
+        assert_eq!(compute("min", &a), lo);
+        assert_eq!(compute("max", &a), hi);
     }
+}
+
+/// `skimage.metrics.mean_squared_error(a, b)` for `a = sample(n)`, `b = a[::-1] * 0.5`:
+/// ```text
+/// a = np.random.RandomState(n).normal(1000.0, 3.0, size=n); b = a[::-1] * 0.5
+/// repr(skimage.metrics.mean_squared_error(a, b))
+/// ```
+#[test]
+fn mse_is_the_mean_of_squared_differences() {
+    let a = sample(1000);
+    let b: Vec<f64> = a.iter().rev().map(|x| x * 0.5).collect();
+    let img = |v: &[f64]| crate::Image::from_vec(1, v.len(), 1, v.to_vec()).unwrap();
+    let got = metric("mse").compute(&img(&a), Some(&img(&b))).unwrap();
+    let squares: Vec<f64> = a.iter().zip(&b).map(|(x, y)| (x - y) * (x - y)).collect();
+    assert_eq!(got.to_bits(), np_mean(&squares).to_bits());
+    let err = metric("mse")
+        .compute(&img(&a), Some(&img(&b[..10])))
+        .unwrap_err();
+    assert_eq!(
+        err,
+        "`mse` compares images of one shape, got 1×1000 and 1×10"
+    );
 }

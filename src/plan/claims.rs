@@ -21,7 +21,7 @@
 //! end with texts neither of which is a suffix of the other. Anything else — other
 //! placeholders, writers not provably apart — claims a hash of every path.
 
-use super::compile::normalize;
+use super::paths::normalize;
 use super::pattern::{Field, Pattern, Vars};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

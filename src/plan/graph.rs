@@ -1,7 +1,7 @@
 //! The per-image task graph, printed (`flowrun plan`): text, Graphviz dot, or Mermaid. Each image
-//! is load → steps in order, with metrics and image writes hanging off the node they read; an
-//! image is dropped as soon as the next step and its readers are done, so at most two images per
-//! job are alive at once.
+//! is its input, then every step with the images it reads, with metrics and image writes hanging
+//! off the images they read; the memory a worker needs — the most images alive at once — closes
+//! the listing.
 
 use super::{NodeRef, Plan};
 use std::fmt::Write as _;
@@ -14,11 +14,20 @@ pub enum GraphFormat {
     Mermaid,
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Load,
+    Step,
+    Metric,
+    Write,
+}
+
 struct ImageGraph {
     index: u64,
-    /// (id, label, kind) — kind: "load", "step", "metric", "write"
-    nodes: Vec<(String, String, &'static str)>,
-    edges: Vec<(String, String)>,
+    /// (id, label, kind)
+    nodes: Vec<(String, String, Kind)>,
+    /// (from, to, dashed)
+    edges: Vec<(String, String, bool)>,
 }
 
 fn node_id(index: u64, node: NodeRef) -> String {
@@ -26,6 +35,34 @@ fn node_id(index: u64, node: NodeRef) -> String {
         NodeRef::Input => format!("i{index}_load"),
         NodeRef::Step(s) => format!("i{index}_s{s}"),
     }
+}
+
+fn node_name(plan: &Plan, node: NodeRef) -> &str {
+    match node {
+        NodeRef::Input => "input",
+        NodeRef::Step(s) => &plan.steps[s].name,
+    }
+}
+
+/// The step's label: `name: op params`, and what it reads when that is not the previous image.
+fn step_label(plan: &Plan, s: usize) -> String {
+    let st = &plan.steps[s];
+    let mut label = format!("{}: {}", st.name, st.op);
+    let params = st.kernel.describe();
+    if !params.is_empty() {
+        label.push(' ');
+        label.push_str(&params);
+    }
+    let previous = [if s == 0 {
+        NodeRef::Input
+    } else {
+        NodeRef::Step(s - 1)
+    }];
+    if st.inputs != previous {
+        let names: Vec<&str> = st.inputs.iter().map(|&n| node_name(plan, n)).collect();
+        label.push_str(&format!(" (reads {})", names.join(", ")));
+    }
+    label
 }
 
 fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
@@ -36,23 +73,20 @@ fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
         nodes: Vec::new(),
         edges: Vec::new(),
     };
-    let mut nodes = vec![NodeRef::Input];
-    nodes.extend((0..plan.steps.len()).map(NodeRef::Step));
-    for (k, &node) in nodes.iter().enumerate() {
+    for t in 0..=plan.steps.len() {
+        let node = NodeRef::at(t);
         let id = node_id(i, node);
         match node {
-            NodeRef::Input => {
-                g.nodes
-                    .push((id.clone(), format!("load {}", job.input_label()), "load"))
-            }
+            NodeRef::Input => g.nodes.push((
+                id.clone(),
+                format!("load {}", job.input_label()),
+                Kind::Load,
+            )),
             NodeRef::Step(s) => {
-                let st = &plan.steps[s];
-                g.nodes.push((
-                    id.clone(),
-                    format!("{}: {} {}", st.name, st.op.name(), st.op.describe()),
-                    "step",
-                ));
-                g.edges.push((node_id(i, nodes[k - 1]), id.clone()));
+                g.nodes.push((id.clone(), step_label(plan, s), Kind::Step));
+                for &from in &plan.steps[s].inputs {
+                    g.edges.push((node_id(i, from), id.clone(), false));
+                }
             }
         }
         for (m, metric) in plan
@@ -62,12 +96,13 @@ fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
             .filter(|(_, m)| m.on == node)
         {
             let mid = format!("i{i}_m{m}");
-            g.nodes.push((
-                mid.clone(),
-                format!("{} = {}", metric.column, metric.kind.name()),
-                "metric",
-            ));
-            g.edges.push((id.clone(), mid));
+            let mut label = format!("{} = {}", metric.column, metric.op);
+            if let Some(r) = metric.reference {
+                label.push_str(&format!(" against {}", node_name(plan, r)));
+                g.edges.push((node_id(i, r), mid.clone(), true));
+            }
+            g.nodes.push((mid.clone(), label, Kind::Metric));
+            g.edges.push((id.clone(), mid, false));
         }
         for (w, _) in plan
             .writers
@@ -77,9 +112,12 @@ fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
         {
             if let Some(path) = job.outputs.get(w) {
                 let wid = format!("i{i}_w{w}");
-                g.nodes
-                    .push((wid.clone(), format!("write {}", path.display()), "write"));
-                g.edges.push((id.clone(), wid));
+                g.nodes.push((
+                    wid.clone(),
+                    format!("write {}", path.display()),
+                    Kind::Write,
+                ));
+                g.edges.push((id.clone(), wid, false));
             }
         }
     }
@@ -88,6 +126,20 @@ fn build(plan: &Plan, job_pos: usize) -> ImageGraph {
 
 fn escape(s: &str) -> String {
     s.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// `memory per worker: 2 images at the widest point (while `flat` runs)`.
+pub fn memory_line(plan: &Plan) -> String {
+    let (n, t) = plan.schedule.widest;
+    let at = if n <= 1 {
+        String::new()
+    } else {
+        format!(" (at `{}`)", node_name(plan, NodeRef::at(t)))
+    };
+    format!(
+        "memory per worker: {n} image{} at the widest point{at}",
+        if n == 1 { "" } else { "s" }
+    )
 }
 
 /// Renders the graphs of the jobs at `positions` (see [`Plan::job`]).
@@ -99,21 +151,23 @@ pub fn render(plan: &Plan, positions: &[usize], format: GraphFormat) -> String {
             for g in &graphs {
                 let _ = writeln!(out, "image {}", g.index);
                 for (_, label, kind) in &g.nodes {
-                    let _ = match *kind {
-                        "load" => writeln!(out, "  {label}"),
-                        "step" => writeln!(out, "  -> {label}"),
-                        "metric" => writeln!(out, "       metric {label}"),
-                        _ => writeln!(out, "       {label}"),
+                    let _ = match kind {
+                        Kind::Load => writeln!(out, "  {label}"),
+                        Kind::Step => writeln!(out, "  -> {label}"),
+                        Kind::Metric => writeln!(out, "       metric {label}"),
+                        Kind::Write => writeln!(out, "       {label}"),
                     };
                 }
             }
+            let _ = writeln!(out, "{}", memory_line(plan));
         }
         GraphFormat::Dot => {
             let _ = writeln!(out, "digraph flowrun {{");
             let _ = writeln!(
                 out,
-                "  label=\"{}\";\n  node [fontname=\"Helvetica\"];",
-                escape(&plan.name)
+                "  label=\"{}\\n{}\";\n  node [fontname=\"Helvetica\"];",
+                escape(&plan.name),
+                escape(&memory_line(plan))
             );
             for g in &graphs {
                 let _ = writeln!(
@@ -122,11 +176,11 @@ pub fn render(plan: &Plan, positions: &[usize], format: GraphFormat) -> String {
                     g.index, g.index
                 );
                 for (id, label, kind) in &g.nodes {
-                    let shape = match *kind {
-                        "load" => "box",
-                        "step" => "box, style=rounded",
-                        "metric" => "ellipse",
-                        _ => "note",
+                    let shape = match kind {
+                        Kind::Load => "box",
+                        Kind::Step => "box, style=rounded",
+                        Kind::Metric => "ellipse",
+                        Kind::Write => "note",
                     };
                     let _ = writeln!(
                         out,
@@ -134,8 +188,9 @@ pub fn render(plan: &Plan, positions: &[usize], format: GraphFormat) -> String {
                         escape(label)
                     );
                 }
-                for (a, b) in &g.edges {
-                    let _ = writeln!(out, "    {a} -> {b};");
+                for (a, b, dashed) in &g.edges {
+                    let style = if *dashed { " [style=dashed]" } else { "" };
+                    let _ = writeln!(out, "    {a} -> {b}{style};");
                 }
                 let _ = writeln!(out, "  }}");
             }
@@ -147,14 +202,15 @@ pub fn render(plan: &Plan, positions: &[usize], format: GraphFormat) -> String {
                 let _ = writeln!(out, "  subgraph img{}[\"image {}\"]", g.index, g.index);
                 for (id, label, kind) in &g.nodes {
                     let label = label.replace('"', "#quot;");
-                    let _ = match *kind {
-                        "metric" => writeln!(out, "    {id}([\"{label}\"])"),
-                        "write" => writeln!(out, "    {id}[/\"{label}\"/]"),
+                    let _ = match kind {
+                        Kind::Metric => writeln!(out, "    {id}([\"{label}\"])"),
+                        Kind::Write => writeln!(out, "    {id}[/\"{label}\"/]"),
                         _ => writeln!(out, "    {id}[\"{label}\"]"),
                     };
                 }
-                for (a, b) in &g.edges {
-                    let _ = writeln!(out, "    {a} --> {b}");
+                for (a, b, dashed) in &g.edges {
+                    let arrow = if *dashed { "-.->" } else { "-->" };
+                    let _ = writeln!(out, "    {a} {arrow} {b}");
                 }
                 let _ = writeln!(out, "  end");
             }

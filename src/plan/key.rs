@@ -9,7 +9,6 @@
 //! A test pins the seed job's fingerprint, so an accidental change is caught.
 
 use super::{NodeRef, Plan, SourcePlan};
-use crate::ops::Op;
 use crate::state::RESULTS_VERSION;
 use serde::Serialize;
 
@@ -29,9 +28,9 @@ struct PlanKey<'a> {
     results_version: u32,
     exp: &'a str,
     source: SourceKey<'a>,
-    steps: Vec<StepKey<'a>>,
-    metrics: Vec<(&'a str, NodeKey)>,
-    writers: Vec<(NodeKey, &'a str)>,
+    steps: Vec<serde_json::Value>,
+    metrics: Vec<serde_json::Value>,
+    writers: Vec<(String, &'a str)>,
 }
 
 #[derive(Serialize)]
@@ -41,28 +40,48 @@ enum SourceKey<'a> {
     Files(&'a crate::source::decode::DecodeOptions),
 }
 
-#[derive(Serialize)]
-struct StepKey<'a> {
-    op: &'static str,
-    v: u32,
-    params: OpParams<'a>,
-}
-
-#[derive(Serialize)]
-#[serde(untagged)]
-enum OpParams<'a> {
-    Gaussian(&'a crate::ops::gaussian::Gaussian),
-}
-
 /// A node by position: `input`, or `step <i>` (steps by their place, not their names).
-#[derive(Serialize)]
-struct NodeKey(String);
-
-fn node(n: NodeRef) -> NodeKey {
-    NodeKey(match n {
+fn node(n: NodeRef) -> String {
+    match n {
         NodeRef::Input => "input".into(),
         NodeRef::Step(i) => format!("step {i}"),
-    })
+    }
+}
+
+/// A step's key: its op, the op's key version and parameters, and — when it is not the
+/// previous node — what it reads.
+fn step_key(i: usize, s: &crate::plan::StepPlan) -> serde_json::Value {
+    let mut key = serde_json::json!({
+        "op": s.op,
+        "v": s.kernel.key_version(),
+        "params": s.kernel.key(),
+    });
+    let default = [if i == 0 {
+        NodeRef::Input
+    } else {
+        NodeRef::Step(i - 1)
+    }];
+    if s.inputs != default {
+        key["inputs"] = s.inputs.iter().map(|&n| node(n)).collect();
+    }
+    key
+}
+
+/// A metric's key: `[op, on]`, with its parameters, key version and reference when it has any.
+fn metric_key(m: &crate::plan::MetricPlan) -> serde_json::Value {
+    let params = m.measure.key();
+    let plain = params.as_object().is_some_and(|o| o.is_empty())
+        && m.reference.is_none()
+        && m.measure.key_version() == 1;
+    if plain {
+        serde_json::json!([m.op, node(m.on)])
+    } else {
+        serde_json::json!([m.op, node(m.on), {
+            "v": m.measure.key_version(),
+            "params": params,
+            "reference": m.reference.map(node),
+        }])
+    }
 }
 
 /// The serialized plan key (JSON), for tests and debugging.
@@ -77,19 +96,10 @@ pub fn key_text(plan: &Plan, exp: &str) -> String {
         steps: plan
             .steps
             .iter()
-            .map(|s| match &s.op {
-                Op::Gaussian(g) => StepKey {
-                    op: "gaussian",
-                    v: 1,
-                    params: OpParams::Gaussian(g),
-                },
-            })
+            .enumerate()
+            .map(|(i, s)| step_key(i, s))
             .collect(),
-        metrics: plan
-            .metrics
-            .iter()
-            .map(|m| (m.kind.name(), node(m.on)))
-            .collect(),
+        metrics: plan.metrics.iter().map(metric_key).collect(),
         writers: plan
             .writers
             .iter()

@@ -8,26 +8,31 @@ mod compile;
 pub mod graph;
 pub mod inputs;
 pub mod key;
+pub mod paths;
 pub mod pattern;
 mod places;
+pub mod schedule;
 
 pub use compile::compile;
+pub use paths::clean_path;
 
-use crate::metrics::MetricKind;
-use crate::ops::Op;
+use crate::metrics::Measure;
+use crate::ops::Kernel;
 use crate::sinks::encode::{Dtype, ImageFormat};
 use crate::source::decode::DecodeOptions;
 use crate::source::noise::NoiseSpec;
 use crate::state::StatePaths;
 use inputs::InputSet;
 use pattern::{Pattern, Vars};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// A compiled workflow. Its jobs, one per image, are made on demand ([`Plan::job`]): only the
 /// source's list of input files grows with the number of images.
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// When each image of the graph is made, read and dropped.
+    pub schedule: schedule::Schedule,
     /// The workflow's `name`.
     pub name: String,
     /// The workflow file's stem.
@@ -186,18 +191,56 @@ pub enum NodeRef {
     Step(usize),
 }
 
+impl NodeRef {
+    /// The node's place in the order images are made: 0 for the input, `i + 1` for step `i`.
+    pub fn index(self) -> usize {
+        match self {
+            NodeRef::Input => 0,
+            NodeRef::Step(i) => i + 1,
+        }
+    }
+
+    /// The node at place `t` of [`NodeRef::index`].
+    pub fn at(t: usize) -> NodeRef {
+        match t {
+            0 => NodeRef::Input,
+            t => NodeRef::Step(t - 1),
+        }
+    }
+}
+
+/// A compiled step: its op and the images it reads.
 #[derive(Clone, Debug)]
 pub struct StepPlan {
     pub name: String,
-    pub op: Op,
+    /// The op's name.
+    pub op: &'static str,
+    pub kernel: Arc<dyn Kernel>,
+    /// The nodes it reads, in order (earlier nodes only).
+    pub inputs: Vec<NodeRef>,
 }
 
+/// A compiled metric: what it computes, on which image, and against which.
 #[derive(Clone, Debug)]
 pub struct MetricPlan {
     /// The results column.
     pub column: String,
-    pub kind: MetricKind,
+    /// The metric's name.
+    pub op: &'static str,
+    pub measure: Arc<dyn Measure>,
     pub on: NodeRef,
+    /// The image it compares with (metrics of two images).
+    pub reference: Option<NodeRef>,
+}
+
+impl MetricPlan {
+    /// The node whose visit computes it: the later of the images it reads.
+    pub fn node(&self) -> NodeRef {
+        match self.reference {
+            Some(r) if r.index() > self.on.index() => r,
+            _ => self.on,
+        }
+    }
 }
 
 /// Writes one node's image for every job.
@@ -222,24 +265,6 @@ impl Writer {
             dir: &names.dir,
             ..Vars::default()
         }))
-    }
-}
-
-/// `text` as a path without empty or `.` components (`out//x.png` and `./out/./x.png` are
-/// `out/x.png`); `..` is kept (only the filesystem knows where it leads through a symlink).
-pub fn clean_path(text: &str) -> PathBuf {
-    let path = Path::new(text);
-    if !text.contains("//") && !text.contains("./") && !text.ends_with("/.") {
-        return path.to_path_buf();
-    }
-    let clean: PathBuf = path
-        .components()
-        .filter(|c| !matches!(c, Component::CurDir))
-        .collect();
-    if clean.as_os_str().is_empty() {
-        PathBuf::from(".")
-    } else {
-        clean
     }
 }
 

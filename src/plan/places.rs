@@ -60,14 +60,14 @@ pub(super) fn real_path(cwd: &Path, path: &Path) -> PathBuf {
             return out;
         }
         let Some(last) = base.components().next_back() else {
-            return super::compile::normalize(cwd, path);
+            return super::paths::normalize(cwd, path);
         };
         if matches!(last, Component::RootDir | Component::Prefix(_)) {
-            return super::compile::normalize(cwd, path);
+            return super::paths::normalize(cwd, path);
         }
         rest.push(last.as_os_str().to_os_string());
         if !base.pop() {
-            return super::compile::normalize(cwd, path);
+            return super::paths::normalize(cwd, path);
         }
     }
 }
@@ -121,7 +121,7 @@ impl<'a> Places<'a> {
 
     fn probe(&self, dir: &Path) -> Folder {
         let real = real_path(self.cwd, dir);
-        let full = super::compile::normalize(self.cwd, dir);
+        let full = super::paths::normalize(self.cwd, dir);
         let shown = |p: &Path| {
             p.strip_prefix(self.cwd)
                 .map_or_else(|_| p.display().to_string(), |r| r.display().to_string())

@@ -131,6 +131,16 @@ pub enum EncodeError {
         /// The requested output type.
         dtype: Dtype,
     },
+    /// A sample is NaN or infinite (e.g. from a division by zero): an integer image cannot hold
+    /// it. (scikit-image would raise for ±inf, and write NaN as 0 with a warning; flowrun fails
+    /// the image for both.)
+    #[error("the image holds {what}, which {dtype} output cannot store (a division by zero?)")]
+    NotFinite {
+        /// "NaN values", "infinite values" or both.
+        what: &'static str,
+        /// The requested output type.
+        dtype: Dtype,
+    },
     /// The format cannot hold this sample type.
     #[error("{} cannot store {dtype} samples (supported: {})", format.name(), supported(*format))]
     UnsupportedDtype {
@@ -190,13 +200,23 @@ fn supported(format: ImageFormat) -> &'static str {
     }
 }
 
-/// numpy's `image.min()`, `image.max()` range check of `img_as_ubyte` / `img_as_uint` on `data`:
-/// fails when a sample lies outside `[-1, 1]`, unless one is NaN (numpy's min and max are then
-/// NaN and the comparisons false). `suspicious` says whether any sample is outside `[-1, 1]` or
-/// NaN (as [`quantize`] reports it); only then is `data` looked at again.
+/// The range check of `img_as_ubyte` / `img_as_uint` on `data`: fails when a sample lies
+/// outside `[-1, 1]` (scikit-image raises), or is NaN or infinite. `suspicious` says whether any
+/// sample is outside `[-1, 1]` or NaN (as [`quantize`] reports it); only then is `data` looked at
+/// again.
 fn check_range(data: &[f64], suspicious: bool, dtype: Dtype) -> Result<(), EncodeError> {
-    if !suspicious || data.iter().any(|v| v.is_nan()) {
+    if !suspicious {
         return Ok(());
+    }
+    let nan = data.iter().any(|v| v.is_nan());
+    let inf = data.iter().any(|v| v.is_infinite());
+    if nan || inf {
+        let what = match (nan, inf) {
+            (true, true) => "NaN and infinite values",
+            (true, false) => "NaN values",
+            _ => "infinite values",
+        };
+        return Err(EncodeError::NotFinite { what, dtype });
     }
     let min = data.iter().copied().fold(f64::INFINITY, f64::min);
     let max = data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
@@ -729,10 +749,17 @@ mod tests {
                 32896, 0
             ]
         );
-        // >>> img_as_ubyte(np.array([np.nan, 5.0, -3.0, 0.5])).tolist()  (NaN skips the check)
+        // scikit-image's check lets NaN through (it becomes 0, with a warning); flowrun refuses
+        // non-finite samples, which an integer image cannot hold.
+        let e = to_u8(&[f64::NAN, 0.5]).unwrap_err();
         assert_eq!(
-            to_u8(&[f64::NAN, 5.0, -3.0, 0.5]).unwrap(),
-            [0, 255, 0, 128]
+            e.to_string(),
+            "the image holds NaN values, which u8 output cannot store (a division by zero?)"
+        );
+        let e = to_u16(&[f64::INFINITY, f64::NAN]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the image holds NaN and infinite values, which u16 output cannot store (a division by zero?)"
         );
         let e = to_u8(&[0.5, 1.0000000000000002]).unwrap_err();
         assert_eq!(

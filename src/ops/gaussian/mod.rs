@@ -25,7 +25,11 @@ use crate::mem::set_len;
 use crate::metrics::{pairwise_sum, PairwiseStream};
 use crate::ops::boundary::BoundaryMode;
 use crate::ops::npexp::numpy_exp;
+use crate::diag::ParamCx;
+use crate::ops::{Kernel, OpSpec, Scratch, Streaming};
 use crate::Image;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 #[cfg(target_arch = "x86_64")]
 mod avx512;
@@ -39,13 +43,179 @@ mod tests;
 use bands::*;
 use passes::*;
 
-/// The largest kernel radius used (2^24, i.e. a 32-million-tap, 256 MiB kernel). Larger radii
-/// (absurd `sigma * truncate`) are clamped to it so that nothing panics; such parameters are
-/// not scipy-compatible and [`Gaussian::validate`] rejects them.
-pub const MAX_RADIUS: usize = 1 << 24;
+/// The largest kernel radius accepted (a 200 001-tap kernel): compile refuses larger ones
+/// ([`GaussianParams`]), and [`kernel_with`] clamps to it so that nothing can panic.
+pub const MAX_RADIUS: usize = 100_000;
 
 /// Sigmas at or below this are "no filtering on that axis" (scipy's `sigma > 1e-15` test).
 const SIGMA_EPS: f64 = 1e-15;
+
+/// `skimage.filters.gaussian(image, sigma, mode=mode, cval=cval, truncate=truncate)`: a Gaussian
+/// blur, each colour channel filtered on its own (`channel_axis=-1`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GaussianParams {
+    /// Standard deviation in pixels: one number for both axes, or `[rows, columns]`; 0 leaves
+    /// that axis unfiltered.
+    #[serde(default = "default_sigma")]
+    pub sigma: Sigma,
+    /// How the image is extended past its edges.
+    #[serde(default)]
+    pub mode: BoundaryMode,
+    /// The value outside the image for `mode = "constant"`.
+    #[serde(default)]
+    pub cval: f64,
+    /// The kernel is cut at `truncate` standard deviations (radius `floor(truncate*sigma + 0.5)`).
+    #[serde(default = "default_truncate")]
+    pub truncate: f64,
+}
+
+fn default_sigma() -> Sigma {
+    Sigma::Scalar(1.0)
+}
+fn default_truncate() -> f64 {
+    4.0
+}
+
+/// A standard deviation: one number for both axes, or `[rows, columns]`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(
+    untagged,
+    expecting = "a number, or a list [sigma_rows, sigma_columns]"
+)]
+pub enum Sigma {
+    Scalar(f64),
+    PerAxis([f64; 2]),
+}
+
+impl OpSpec for GaussianParams {
+    const NAME: &'static str = "gaussian";
+    const EQUALS: &'static str =
+        "skimage.filters.gaussian(image, sigma, mode=mode, cval=cval, truncate=truncate, channel_axis=-1)";
+
+    fn compile(&self, cx: &mut ParamCx) -> Option<Box<dyn Kernel>> {
+        let mut ok = true;
+        let sigma = match self.sigma {
+            Sigma::Scalar(s) => {
+                if !(s.is_finite() && s >= 0.0) {
+                    cx.err(
+                        "sigma",
+                        format!("`sigma` must be a finite number >= 0, got {s}"),
+                        Some("e.g. sigma = 2.0; 0 leaves the image as it is".into()),
+                    );
+                    ok = false;
+                }
+                [s, s]
+            }
+            Sigma::PerAxis(s) => {
+                if !s.iter().all(|v| v.is_finite() && *v >= 0.0) {
+                    cx.err(
+                        "sigma",
+                        format!(
+                            "`sigma` must be finite numbers >= 0, got [{}, {}]",
+                            s[0], s[1]
+                        ),
+                        Some("[rows, columns]; 0 leaves that axis unfiltered".into()),
+                    );
+                    ok = false;
+                }
+                s
+            }
+        };
+        let truncate_ok = self.truncate.is_finite() && self.truncate >= 0.0;
+        if !truncate_ok {
+            cx.err(
+                "truncate",
+                format!(
+                    "`truncate` must be a finite number >= 0, got {}",
+                    self.truncate
+                ),
+                Some("the default is 4.0".into()),
+            );
+            ok = false;
+        }
+        if !self.cval.is_finite() {
+            cx.err(
+                "cval",
+                format!("`cval` must be finite, got {}", self.cval),
+                None,
+            );
+            ok = false;
+        }
+        if ok {
+            let r = sigma
+                .iter()
+                .map(|&s| (self.truncate * s + 0.5).min(1e18) as usize)
+                .max()
+                .unwrap_or(0);
+            if r > MAX_RADIUS {
+                cx.err(
+                    "sigma",
+                    format!("the kernel radius would be {r} pixels (over {MAX_RADIUS})"),
+                    Some("use a smaller sigma or truncate".into()),
+                );
+                ok = false;
+            }
+        }
+        ok.then(|| {
+            Box::new(Gaussian {
+                sigma,
+                mode: self.mode,
+                cval: self.cval,
+                truncate: self.truncate,
+            }) as Box<dyn Kernel>
+        })
+    }
+}
+
+impl Kernel for Gaussian {
+    fn key(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or_default()
+    }
+
+    fn describe(&self) -> String {
+        let sigma = if self.sigma[0] == self.sigma[1] {
+            format!("{}", self.sigma[0])
+        } else {
+            format!("[{}, {}]", self.sigma[0], self.sigma[1])
+        };
+        let mut text = format!("sigma={sigma} mode={}", self.mode.name());
+        if self.mode == BoundaryMode::Constant {
+            text.push_str(&format!(" cval={}", self.cval));
+        }
+        text.push_str(&format!(" truncate={}", self.truncate));
+        text
+    }
+
+    fn apply(&self, inputs: &[&Image], out: &mut Image, scratch: &mut Scratch) -> Result<(), String> {
+        let [img] = inputs else {
+            return Err("gaussian takes one image".into());
+        };
+        self.apply_into(img, out, scratch.get::<GaussianScratch>());
+        Ok(())
+    }
+
+    fn apply_in_place(&self, img: &mut Image, scratch: &mut Scratch) -> Option<Result<(), String>> {
+        Gaussian::apply_in_place(self, img, scratch.get::<GaussianScratch>());
+        Some(Ok(()))
+    }
+
+    fn streaming(&self) -> Option<&dyn Streaming> {
+        Some(self)
+    }
+}
+
+impl Streaming for Gaussian {
+    fn apply_in_place_along(
+        &self,
+        img: &mut Image,
+        scratch: &mut Scratch,
+        input_read: &mut dyn FnMut(&[f64], usize),
+        sum: bool,
+    ) -> Option<f64> {
+        Gaussian::apply_in_place_along(self, img, scratch.get::<GaussianScratch>(), input_read, sum)
+    }
+}
 
 /// A Gaussian blur step, equal to
 /// `skimage.filters.gaussian(img, sigma, mode=mode, cval=cval, truncate=truncate,
@@ -184,30 +354,6 @@ fn cached(slot: &Option<(u64, u64, Vec<f64>)>) -> &[f64] {
 }
 
 impl Gaussian {
-    /// Checks the parameters as scikit-image/scipy would accept them: finite, non-negative
-    /// sigmas and truncate, and a radius of at most [`MAX_RADIUS`].
-    pub fn validate(&self) -> Result<(), String> {
-        for (axis, &s) in self.sigma.iter().enumerate() {
-            if !(s.is_finite() && s >= 0.0) {
-                return Err(format!("sigma[{axis}] must be finite and >= 0, got {s}"));
-            }
-        }
-        if !(self.truncate.is_finite() && self.truncate >= 0.0) {
-            return Err(format!(
-                "truncate must be finite and >= 0, got {}",
-                self.truncate
-            ));
-        }
-        for &s in &self.sigma {
-            if radius(s, self.truncate) > MAX_RADIUS {
-                return Err(format!(
-                    "sigma * truncate is too large (kernel radius over {MAX_RADIUS})"
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// The blurred image (a new allocation). See [`Gaussian::apply_into`].
     pub fn apply(&self, img: &Image) -> Image {
         let mut out = Image {

@@ -285,8 +285,8 @@ fn matches_scipy_and_skimage() {
         // The variance of a nearly flat image (r ≫ n) is a tiny difference of nearly equal
         // values and amplifies the 1-ulp exp differences, so it is held to 1e-12 of
         // max(var, mean²) (it is bit-exact against the libm target, via the sha above).
-        let var = crate::metrics::MetricKind::Variance.compute(&got.data);
-        let mean = crate::metrics::MetricKind::Mean.compute(&got.data);
+        let var = crate::metrics::np_var(&got.data);
+        let mean = crate::metrics::np_mean(&got.data);
         let scale = case.var.max(mean * mean);
         assert!(
             (var - case.var).abs() <= 1e-12 * scale,
@@ -301,7 +301,7 @@ fn matches_scipy_and_skimage() {
         for &(j, want) in case.samples {
             assert_eq!(svml.data[j].to_bits(), want.to_bits(), "{what}: svml [{j}]");
         }
-        let var = crate::metrics::MetricKind::Variance.compute(&svml.data);
+        let var = crate::metrics::np_var(&svml.data);
         assert_eq!(var.to_bits(), case.var.to_bits(), "{what}: svml var");
     }
 }
@@ -579,31 +579,50 @@ fn degenerate_shapes_never_panic() {
             data: vec![0.5; 4],
         };
         assert_eq!(g.apply(&bad), bad);
-        // Absurd parameters are rejected by validate() and still do not panic in apply().
+        // Absurd parameters (which compile refuses) still do not panic in apply().
         let huge = Gaussian {
             sigma: [f64::NAN, -1.0],
             ..g.clone()
         };
-        assert!(huge.validate().is_err());
         assert_eq!(huge.apply(&input(2, 4, 4, 1)), input(2, 4, 4, 1));
-        assert!(g.validate().is_ok());
     }
-    assert!(Gaussian {
-        sigma: [1e30, 1.0],
+}
+
+/// The problems compile reports for `params`, as `key: message`.
+fn problems(params: GaussianParams) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut report = |key: Option<&str>, m: String, _: Option<String>| {
+        found.push(format!("{}: {m}", key.unwrap_or("-")));
+    };
+    let built = OpSpec::compile(&params, &mut ParamCx::new(&mut report, None));
+    assert_eq!(built.is_some(), found.is_empty());
+    found
+}
+
+#[test]
+fn compile_checks_the_parameters() {
+    let p = |sigma: Sigma, truncate: f64| GaussianParams {
+        sigma,
         mode: Nearest,
         cval: 0.0,
-        truncate: 4.0
-    }
-    .validate()
-    .is_err());
-    assert!(Gaussian {
-        sigma: [1.0, 1.0],
-        mode: Nearest,
-        cval: 0.0,
-        truncate: f64::INFINITY
-    }
-    .validate()
-    .is_err());
+        truncate,
+    };
+    assert!(problems(p(Sigma::Scalar(0.0), 0.0)).is_empty());
+    assert!(problems(p(Sigma::PerAxis([0.0, 3.0]), 4.0)).is_empty());
+    assert_eq!(
+        problems(p(Sigma::Scalar(1e30), 4.0)),
+        ["sigma: the kernel radius would be 1000000000000000000 pixels (over 100000)"]
+    );
+    assert_eq!(
+        problems(p(Sigma::PerAxis([f64::NAN, -1.0]), f64::INFINITY)),
+        [
+            "sigma: `sigma` must be finite numbers >= 0, got [NaN, -1]",
+            "truncate: `truncate` must be a finite number >= 0, got inf"
+        ]
+    );
+    let mut cval = p(Sigma::Scalar(1.0), 4.0);
+    cval.cval = f64::NAN;
+    assert_eq!(problems(cval), ["cval: `cval` must be finite, got NaN"]);
 }
 
 /// The tutorial's 1024² image: clipped noise of index 0, blurred with sigma 10.
@@ -635,10 +654,10 @@ fn tutorial_1024() {
         sha(&out.data),
         "60867df1aca323bf10dd84c73c59249604de141267a3dd535ce163ae63abc8fb"
     );
-    let var = crate::metrics::MetricKind::Variance.compute(&out.data);
+    let var = crate::metrics::np_var(&out.data);
     assert_eq!(var.to_bits(), 2.2798787358306425e-06_f64.to_bits());
     let out = apply_with(&g, &img, exp_svml);
-    let var = crate::metrics::MetricKind::Variance.compute(&out.data);
+    let var = crate::metrics::np_var(&out.data);
     assert_eq!(var.to_bits(), 2.2798787358306425e-06_f64.to_bits());
 }
 

@@ -1,0 +1,26 @@
+//! `op = "multiply"`: `np.multiply(a, b)` on two images of one shape, in float64
+//! (`inputs = [a, b]`).
+
+use super::elementwise::Binary;
+use super::{Kernel, OpSpec};
+use crate::diag::ParamCx;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `np.multiply(a, b)`: every sample `a * b` (IEEE float64, as numpy computes it). Takes two images of
+/// one shape: `inputs = ["input", "bg"]`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Multiply {}
+
+impl OpSpec for Multiply {
+    const NAME: &'static str = "multiply";
+    const EQUALS: &'static str = "np.multiply(a, b)";
+    const INPUTS: usize = 2;
+
+    fn compile(&self, _: &mut ParamCx) -> Option<Box<dyn Kernel>> {
+        Some(Box::new(Binary {
+            f: |a: f64, b: f64| a * b,
+        }))
+    }
+}
