@@ -2,6 +2,11 @@
 # flowrun benchmark: the seed (numpy / scikit-image / imageio, serial and Dask) against flowrun on
 # the same rows, a per-image overhead measurement, and a real-PNG comparison with scikit-image,
 # libvips and ImageMagick. See bench/README.md.
+#
+# The script finds its tools itself: the seed script beside it (bench/seed_pipeline.py), a Python
+# with the seed's packages (--python, $PYTHON, the repo's .venv, or python3), flowrun built with
+# cargo, and vips / ImageMagick / GNU parallel / GNU time on PATH when they are there (the parts
+# that need a missing one are skipped, and say so). It installs nothing.
 set -euo pipefail
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -24,20 +29,25 @@ usage: bench/run.sh [options]
   --settle S          seconds to wait at the start, and after deleting outputs when the disk is
                       too small to keep them all (default 60; 1 with --quick)
   --overhead-count N  images in the per-image overhead run (default 200000)
-  --python PATH       a Python that already has numpy scipy scikit-image imageio dask
-                      (default: \$FLOWRUN_BENCH_PYTHON, else .venv at the repo root if it has them,
-                      else bench/.venv, created and filled with pip when needed)
-  --seed PATH         the seed script (default ../shared/reference/seed_pipeline.py from the repo
-                      root, or \$FLOWRUN_BENCH_SEED)
+  --python PATH       a Python with numpy, scipy, scikit-image, imageio and dask (default:
+                      \$PYTHON, else the repo's .venv/bin/python if it exists, else python3).
+                      To make the repo's .venv:
+                        python3 -m venv .venv && .venv/bin/pip install -r tests/parity/requirements.txt dask
+  --seed PATH         the seed script (default bench/seed_pipeline.py, the scikit-image gallery
+                      example's job as a timed script)
   --flowrun PATH      use this flowrun binary and do not build
   --write-floor PATH  the write_floor example binary (default: built with flowrun, or found in
                       examples/ beside --flowrun); without it the output-files section is skipped
   --no-build          do not run cargo build; use the binary in the cargo target directory
-  --scratch DIR       where the runs write (default bench/.scratch; must have room for the
-                      largest row's outputs a few times over)
+  --scratch DIR       where the runs write (default: a fresh \`mktemp -d\`, under \$TMPDIR or
+                      /tmp, removed at exit); must have room for the largest row's outputs a few
+                      times over. For measurements use a folder on a local disk (e.g. ext4), not
+                      tmpfs
   -h, --help          this text
 
 Respects CARGO_TARGET_DIR. Every time is the wall clock of the whole process (start-up included).
+vips, ImageMagick and GNU parallel are used from PATH when present; without them their rows of the
+PNG comparison are skipped (with a line saying so). GNU time, for flowrun's peak RSS, likewise.
 EOF
 }
 
@@ -56,12 +66,12 @@ PNG_SIZE=1024
 ROWS_ARG=""
 DASK_TIMEOUT=120
 OVERHEAD_COUNT=200000
-PY_ARG="${FLOWRUN_BENCH_PYTHON:-}"
-SEED="${FLOWRUN_BENCH_SEED:-$ROOT/../shared/reference/seed_pipeline.py}"
+PY_ARG="${PYTHON:-}"
+SEED="$BENCH_DIR/seed_pipeline.py"
 FLOWRUN=""
 WRITE_FLOOR=""
 BUILD=1
-SCRATCH="$BENCH_DIR/.scratch"
+SCRATCH=""
 SIGMA=10
 
 need_arg() { [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"; }
@@ -123,70 +133,80 @@ for t in git awk sort sed timeout nproc sync find wc cp mkdir rm; do
     command -v "$t" >/dev/null || die "'$t' is not installed"
 done
 
-APT_UPDATED=0
-APT_LOG="$SCRATCH/apt.log"
-apt_install() {
-    command -v apt-get >/dev/null || { warn "apt-get not found, cannot install $*"; return 1; }
-    local sudo=()
-    if [[ $EUID -ne 0 ]]; then
-        command -v sudo >/dev/null || { warn "not root and no sudo: cannot install $*"; return 1; }
-        sudo=(sudo -n)
-    fi
-    mkdir -p "$SCRATCH"
-    if (( ! APT_UPDATED )); then
-        log "apt-get update (log: $APT_LOG)"
-        "${sudo[@]}" apt-get update >>"$APT_LOG" 2>&1 || { warn "apt-get update failed, see $APT_LOG"; return 1; }
-        APT_UPDATED=1
-    fi
-    log "apt-get install $*"
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" >>"$APT_LOG" 2>&1 \
-        || { warn "apt-get install $* failed, see $APT_LOG"; return 1; }
-}
-
-# GNU time (peak RSS of flowrun)
-TIME_BIN=/usr/bin/time
-gnu_time_ok() { [[ -x $TIME_BIN ]] && "$TIME_BIN" -f %M -o /dev/null true 2>/dev/null; }
-if ! gnu_time_ok; then
-    apt_install time || true
-    gnu_time_ok || die "GNU time (/usr/bin/time with -f %M) is needed for peak RSS: apt-get install time"
+# GNU time, for flowrun's peak RSS: the `time` program on PATH (not the shell keyword), if it is
+# GNU's (`-f %M`); without it the RSS column says "n/a".
+TIME_BIN=$(type -P time || true)
+if [[ -z $TIME_BIN ]] || ! "$TIME_BIN" -f %M -o /dev/null true 2>/dev/null; then
+    TIME_BIN=""
+    warn "GNU time not found on PATH (Debian/Ubuntu: apt-get install time): flowrun's peak RSS is not measured"
 fi
 
+# The scratch folder: --scratch, else a fresh one that is removed at exit.
+SCRATCH_OWNED=0
+if [[ -z $SCRATCH ]]; then
+    SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/flowrun-bench.XXXXXX") || die "mktemp -d failed (set TMPDIR or pass --scratch DIR)"
+    SCRATCH_OWNED=1
+fi
 mkdir -p "$SCRATCH" "$(dirname "$OUT")"
 SCRATCH=$(cd "$SCRATCH" && pwd)
+RUNS="$SCRATCH/runs-$$"
+cleanup() { if (( SCRATCH_OWNED )); then rm -rf "$SCRATCH"; else rm -rf "$RUNS"; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+if (( SCRATCH_OWNED )); then log "scratch: $SCRATCH (a fresh mktemp -d, removed at exit)"; else log "scratch: $SCRATCH"; fi
+if [[ $(stat -f -c %T "$SCRATCH" 2>/dev/null || true) == tmpfs ]]; then
+    warn "$SCRATCH is on tmpfs: file creation there costs differently from a disk; for measurements pass --scratch DIR on a local disk"
+fi
 OUT_DIR=$(cd "$(dirname "$OUT")" && pwd)
 OUT="$OUT_DIR/$(basename "$OUT")"
 TSV="${OUT%.md}.tsv"
 [[ $TSV == "$OUT" ]] && TSV="$OUT.tsv"
 
 # ---------------------------------------------------------------- Python environment
-PY_IMPORTS='import numpy, scipy, skimage, imageio, dask, dask.delayed, toolz, cloudpickle'
-py_ok() { [[ -x $1 ]] && "$1" -c "$PY_IMPORTS" >/dev/null 2>&1; }
-PY=""
+# --python, else $PYTHON, else the repo's .venv if it exists, else python3 on PATH. Nothing is
+# installed: a Python without the seed's packages stops the script with how to get them.
+PY_MODULES=(numpy scipy skimage imageio dask dask.delayed toolz cloudpickle)
+py_install_hint() {
+    cat >&2 <<EOF
+bench: the benchmark needs numpy, scipy, scikit-image, imageio and dask (with its toolz and
+bench: cloudpickle). Make a venv at the repository root, which bench/run.sh then finds by itself:
+bench:
+bench:     python3 -m venv .venv && .venv/bin/pip install -r tests/parity/requirements.txt dask
+bench:
+bench: or pass --python PATH (or set PYTHON) to a Python that has them.
+EOF
+}
 if [[ -n $PY_ARG ]]; then
-    py_ok "$PY_ARG" || die "--python $PY_ARG cannot import numpy scipy skimage imageio dask toolz cloudpickle"
-    PY=$PY_ARG
-elif py_ok "$ROOT/.venv/bin/python"; then
-    PY="$ROOT/.venv/bin/python"
-elif py_ok "$BENCH_DIR/.venv/bin/python"; then
-    PY="$BENCH_DIR/.venv/bin/python"
+    PY=$PY_ARG; PY_FROM="--python / \$PYTHON"
+elif [[ -x $ROOT/.venv/bin/python ]]; then
+    PY="$ROOT/.venv/bin/python"; PY_FROM="the repo's .venv"
 else
-    command -v python3 >/dev/null || die "python3 is needed to create bench/.venv"
-    if [[ ! -x $BENCH_DIR/.venv/bin/python ]]; then
-        log "creating bench/.venv"
-        python3 -m venv "$BENCH_DIR/.venv" \
-            || die "python3 -m venv failed (on Debian: apt-get install python3-venv)"
-    fi
-    log "pip install numpy scipy scikit-image imageio dask into bench/.venv (log: $SCRATCH/pip.log)"
-    "$BENCH_DIR/.venv/bin/python" -m pip install numpy scipy scikit-image imageio dask >"$SCRATCH/pip.log" 2>&1 \
-        || die "pip install failed, see $SCRATCH/pip.log"
-    py_ok "$BENCH_DIR/.venv/bin/python" \
-        || die "bench/.venv still cannot import numpy scipy skimage imageio dask toolz cloudpickle"
-    PY="$BENCH_DIR/.venv/bin/python"
+    PY=python3; PY_FROM="python3 on PATH"
+fi
+if ! command -v "$PY" >/dev/null 2>&1; then
+    py_install_hint
+    die "no Python: '$PY' ($PY_FROM) is not an executable"
+fi
+PY=$(command -v "$PY")
+PY_MISSING=$("$PY" - "${PY_MODULES[@]}" 2>/dev/null <<'PYEOF'
+import importlib, sys
+missing = []
+for name in sys.argv[1:]:
+    try:
+        importlib.import_module(name)
+    except Exception:
+        missing.append(name)
+print(" ".join(missing))
+PYEOF
+) || PY_MISSING="(the import check itself failed)"
+if [[ -n $PY_MISSING ]]; then
+    py_install_hint
+    die "$PY ($PY_FROM) cannot import: $PY_MISSING"
 fi
 PY_VERSIONS=$("$PY" -c 'import sys, numpy, scipy, skimage, imageio, dask
 print(f"Python {sys.version.split()[0]}, numpy {numpy.__version__}, scipy {scipy.__version__}, "
       f"scikit-image {skimage.__version__}, imageio {imageio.__version__}, dask {dask.__version__}")')
-log "python: $PY ($PY_VERSIONS)"
+log "python: $PY, $PY_FROM ($PY_VERSIONS)"
 
 [[ -f $SEED ]] || die "seed script not found: $SEED (use --seed PATH)"
 SEED=$(cd "$(dirname "$SEED")" && pwd)/$(basename "$SEED")
@@ -229,10 +249,6 @@ fi
 log "flowrun: $FLOWRUN ($COMMIT)"
 
 # ---------------------------------------------------------------- helpers
-RUNS="$SCRATCH/runs-$$"
-cleanup() { rm -rf "$RUNS"; }
-trap cleanup EXIT
-trap 'exit 130' INT TERM
 mkdir -p "$RUNS"
 
 : >"$TSV"
@@ -245,10 +261,10 @@ now_us() { NOW_US=${EPOCHREALTIME//[!0-9]/}; }
 RUN_SEQ=0
 new_run_dir() { RUN_SEQ=$((RUN_SEQ + 1)); RUN_DIR="$ROW_DIR/r$RUN_SEQ"; mkdir -p "$RUN_DIR"; }
 new_row_dir() { ROW_DIR="$RUNS/$1"; rm -rf "$ROW_DIR"; mkdir -p "$ROW_DIR"; }
-# Deleting outputs during the benchmark skews it: ext4 without a journal (this machine's disk)
-# checks every free inode it passes for a recent deletion, so creating files after a mass delete
-# scans thousands of freed slots per file — 440 instead of 27 µs per file measured here — and
-# that penalty fell on whichever tool ran next. So every output is kept until the script exits,
+# Deleting outputs during the benchmark skews it: ext4 without a journal checks every free inode
+# it passes for a recent deletion, so creating files after a mass delete scans thousands of
+# freed slots per file — 440 instead of 27 µs per file, measured on such a disk — and that
+# penalty falls on whichever tool runs next. So every output is kept until the script exits,
 # when the disk has room (KEEP=1); otherwise old runs are deleted between repetitions, followed
 # by a sync and a --settle wait.
 drop_runs() { if (( ! KEEP )); then rm -rf "$@"; settle; fi; }
@@ -321,7 +337,9 @@ run_flowrun() {
     local out="$RUN_DIR/out" lg="$RUN_DIR/log"
     sync
     now_us; local t0=$NOW_US
-    "$TIME_BIN" -f %M -o "$RUN_DIR/rss" "$FLOWRUN" "$WORKFLOW" -q --progress never \
+    local timer=()
+    if [[ -n $TIME_BIN ]]; then timer=("$TIME_BIN" -f %M -o "$RUN_DIR/rss"); fi
+    "${timer[@]}" "$FLOWRUN" "$WORKFLOW" -q --progress never \
         --set "source.count=$n" --set "source.shape=[$h, $w]" --set "steps.blur.sigma=$SIGMA" \
         --set "output.images=$out/image_{index:2}.bmp" --set "output.results=$out/results.csv" \
         -j "$j" >"$lg" 2>&1 || rc=$?
@@ -330,7 +348,8 @@ run_flowrun() {
     local got; got=$(count_files "$out" '*.bmp')
     (( got == n )) || fail_run "flowrun -j$j N=$n ${h}x$w wrote $got BMPs, expected $n" "$lg"
     [[ -f $out/results.csv ]] || fail_run "flowrun -j$j wrote no results.csv" "$lg"
-    RSS_KB=$(tail -n 1 "$RUN_DIR/rss")
+    RSS_KB=""
+    if [[ -n $TIME_BIN ]]; then RSS_KB=$(tail -n 1 "$RUN_DIR/rss"); fi
 }
 
 # run_floor N H W J [--plain] -> T_US: the row's output files alone (examples/write_floor.rs)
@@ -422,7 +441,7 @@ for row in "${ROWS[@]}"; do
                     run_flowrun "$n" "$h" "$w" "$jobs"
                     if [[ $jobs == 1 ]]; then j1+=("$T_US"); rss1+=("$RSS_KB"); else j2+=("$T_US"); rss2+=("$RSS_KB"); fi
                     tsv rows "$label" "flowrun -j$jobs" "$rep" "$(us_to_s "$T_US")" "" "$RSS_KB" ok
-                    log "[$label] rep $rep/$REPS flowrun -j$jobs: $(fmt_s "$T_US") s, peak RSS $((RSS_KB / 1024)) MB" ;;
+                    log "[$label] rep $rep/$REPS flowrun -j$jobs: $(fmt_s "$T_US") s${RSS_KB:+, peak RSS $((RSS_KB / 1024)) MB}" ;;
                 floor1|floor2|plain1|plain2)
                     # The tool's name is also its times' array: floor = atomic, plain = --plain.
                     jobs=${tool: -1}; declare -n times=$tool
@@ -439,7 +458,11 @@ for row in "${ROWS[@]}"; do
     end_row
 
     m_serial=$(median "${serial[@]}"); m_j1=$(median "${j1[@]}"); m_j2=$(median "${j2[@]}")
-    rss_j1=$(max_of "${rss1[@]}"); rss_j2=$(max_of "${rss2[@]}")
+    if [[ -n $TIME_BIN ]]; then
+        rss_cell=$(awk -v a="$(max_of "${rss1[@]}")" -v b="$(max_of "${rss2[@]}")" 'BEGIN { printf "%.0f / %.0f", a / 1024, b / 1024 }')
+    else
+        rss_cell="n/a"
+    fi
     if (( dask_timed_out )); then
         dask_cell="> $DASK_TIMEOUT"
         vs_dask="> $(fmt_ratio "${DASK_TIMEOUT}000000" "$m_j2")"
@@ -450,7 +473,7 @@ for row in "${ROWS[@]}"; do
         vs_dask=$(fmt_ratio "$m_dask" "$m_j2")
         self_dask_cell=$(median "${self_dask[@]}")
     fi
-    emit "| $label | $(fmt_s "$m_serial") | $dask_cell | $(fmt_s "$m_j1") | $(fmt_s "$m_j2") | $vs_dask | $(fmt_ratio "$m_serial" "$m_j2") | $(fmt_ratio "$m_j1" "$m_j2") | $(awk -v a="$rss_j1" -v b="$rss_j2" 'BEGIN { printf "%.0f / %.0f", a / 1024, b / 1024 }') |"
+    emit "| $label | $(fmt_s "$m_serial") | $dask_cell | $(fmt_s "$m_j1") | $(fmt_s "$m_j2") | $vs_dask | $(fmt_ratio "$m_serial" "$m_j2") | $(fmt_ratio "$m_j1" "$m_j2") | $rss_cell |"
     SELF_LINES+=("| $label | $(median "${self_serial[@]}") | $self_dask_cell |")
     if [[ -n $WRITE_FLOOR ]]; then
         m_floor=$(median "${floor2[@]}"); m_floor1=$(median "${floor1[@]}")
@@ -522,16 +545,22 @@ emit "µs per image = whole-process wall / count (process start-up included)."
 emit ""
 
 # ---------------------------------------------------------------- real PNGs
+# The tools of the PNG comparison are used from PATH, never installed. A `convert` that is not
+# ImageMagick (another program of that name earlier on PATH) is passed over for the next one on
+# PATH, or for the Debian names (convert-im6.q16) or ImageMagick 7's `magick`.
 find_imagemagick() {   # $1 = convert|mogrify -> IM_CMD array, or empty
-    local what=$1 c
+    local what=$1 name path
     IM_CMD=()
-    for c in "$what" "/usr/bin/$what" "$what-im6.q16" "$what-im6" "/usr/bin/$what-im6.q16"; do
-        if command -v "$c" >/dev/null 2>&1 && [[ $("$c" -version 2>/dev/null || true) == *ImageMagick* ]]; then
-            IM_CMD=("$(command -v "$c")"); return 0
-        fi
+    for name in "$what" "$what-im6.q16" "$what-im6"; do
+        while IFS= read -r path; do
+            if [[ -n $path && $("$path" -version 2>/dev/null || true) == *ImageMagick* ]]; then
+                IM_CMD=("$path"); return 0
+            fi
+        done < <(type -aP "$name" 2>/dev/null || true)
     done
-    if command -v magick >/dev/null 2>&1 && [[ $(magick -version 2>/dev/null || true) == *ImageMagick* ]]; then
-        if [[ $what == convert ]]; then IM_CMD=("$(command -v magick)"); else IM_CMD=("$(command -v magick)" mogrify); fi
+    path=$(type -P magick 2>/dev/null || true)
+    if [[ -n $path && $("$path" -version 2>/dev/null || true) == *ImageMagick* ]]; then
+        if [[ $what == convert ]]; then IM_CMD=("$path"); else IM_CMD=("$path" mogrify); fi
         return 0
     fi
     return 1
@@ -540,19 +569,29 @@ gnu_parallel_ok() { command -v parallel >/dev/null && [[ $(parallel --version 2>
 
 if (( PNG )); then
     log "PNG comparison: $PNG_COUNT × ${PNG_SIZE}² 8-bit gray PNGs, σ = $SIGMA"
-    gnu_parallel_ok || apt_install parallel || true
-    command -v vips >/dev/null || apt_install libvips-tools || true
-    if ! find_imagemagick convert || ! find_imagemagick mogrify; then apt_install imagemagick || true; fi
-    MISSING=()
-    gnu_parallel_ok || MISSING+=("GNU parallel (apt: parallel)")
-    command -v vips >/dev/null || MISSING+=("vips (apt: libvips-tools)")
-    find_imagemagick convert && IM_CONVERT=("${IM_CMD[@]}") || { IM_CONVERT=(); MISSING+=("ImageMagick convert (apt: imagemagick)"); }
-    find_imagemagick mogrify && IM_MOGRIFY=("${IM_CMD[@]}") || { IM_MOGRIFY=(); MISSING+=("ImageMagick mogrify (apt: imagemagick)"); }
-    for m in "${MISSING[@]}"; do warn "not available, its rows are skipped: $m"; done
+    MISSING=()   # "tool (what to install)", each a skipped row of the table
     have_parallel=0; if gnu_parallel_ok; then have_parallel=1; fi
-    have_vips=0; if command -v vips >/dev/null && (( have_parallel )); then have_vips=1; fi
-    have_convert=0; if (( ${#IM_CONVERT[@]} && have_parallel )); then have_convert=1; fi
-    have_mogrify=0; if (( ${#IM_MOGRIFY[@]} )); then have_mogrify=1; fi
+    have_vips=0 have_convert=0 have_mogrify=0
+    if ! command -v vips >/dev/null; then
+        MISSING+=("vips gaussblur (not on PATH; Debian/Ubuntu: libvips-tools)")
+    elif (( ! have_parallel )); then
+        MISSING+=("vips gaussblur (needs GNU parallel, not on PATH; Debian/Ubuntu: parallel)")
+    else
+        have_vips=1
+    fi
+    if ! find_imagemagick convert; then
+        IM_CONVERT=(); MISSING+=("ImageMagick convert (not on PATH; Debian/Ubuntu: imagemagick)")
+    else
+        IM_CONVERT=("${IM_CMD[@]}")
+        if (( have_parallel )); then have_convert=1
+        else MISSING+=("ImageMagick convert (needs GNU parallel, not on PATH; Debian/Ubuntu: parallel)"); fi
+    fi
+    if find_imagemagick mogrify; then
+        IM_MOGRIFY=("${IM_CMD[@]}"); have_mogrify=1
+    else
+        IM_MOGRIFY=(); MISSING+=("ImageMagick mogrify (not on PATH; Debian/Ubuntu: imagemagick)")
+    fi
+    for m in "${MISSING[@]}"; do log "PNG comparison: skipped: $m"; done
 
     DATA="$SCRATCH/png-data-${PNG_COUNT}x${PNG_SIZE}"
     if [[ ! -f $DATA/.complete ]]; then
@@ -641,7 +680,7 @@ PYEOF
     if (( have_vips )); then png_row "\`vips gaussblur IN OUT $SIGMA\`, one process per file, \`parallel -j2\`" "${p_vips[@]}"; fi
     if (( have_convert )); then png_row "ImageMagick \`convert IN -blur 0x$SIGMA OUT\`, \`parallel -j2\`" "${p_conv[@]}"; fi
     if (( have_mogrify )); then png_row "ImageMagick \`mogrify -blur 0x$SIGMA\` on a copy, one process" "${p_mog[@]}"; fi
-    for m in "${MISSING[@]}"; do emit "| $m | not installed | |"; done
+    for m in "${MISSING[@]}"; do emit "| $m | skipped | |"; done
     emit ""
     emit "flowrun's decoded pixels equal the scikit-image loop's on $PNG_CHECK images (checked on the warm-up round)."
     emit ""
