@@ -12,6 +12,10 @@ Three groups of cases, each one line of output:
   glob   PNG files (8-bit grey, 16-bit grey, 8-bit RGB, RGBA) through a glob source, expected
          values from skimage.io.imread -> img_as_float -> gaussian -> metrics -> img_as_ubyte ->
          imageio BMP.
+  graph  workflows/background.toml on the sample cells, and graphs with a branch and a join
+         (bg = gaussian(input); comb = subtract/add/multiply/divide(input, bg); out =
+         abs/clip/invert(comb)) over the same PNGs: every metric of every node, and mse between
+         nodes, against numpy / skimage.metrics. Every op runs in every check.
 
 Tolerances (docs/exactness.md, "Tolerances"): BMP bytes and input-side numbers identical; anything
 computed from the Gaussian within 1e-15 relative. (On AVX-512 CPUs numpy's np.exp is Intel SVML and
@@ -38,6 +42,7 @@ import json
 import math
 import os
 import random
+import re
 import shlex
 import shutil
 import subprocess
@@ -57,6 +62,8 @@ try:
     import skimage.color
     import skimage.filters
     import skimage.io
+    import skimage.metrics
+    import skimage.util
     from skimage import img_as_float, img_as_ubyte
 except ImportError as e:  # reported by main(), after argument parsing (so --help works)
     IMPORT_ERROR: ImportError | None = e
@@ -629,6 +636,148 @@ results = "{name}/results.csv"
     return f"{label}: input {stats_in}; filtered {stats_out}"
 
 
+# Graph: a branch and a join — bg = gaussian(input), comb = OP(input, bg), out = UNARY(comb) —
+# with metrics on every node and mse between nodes, against numpy / scikit-image.
+COMBINE = {"subtract": np.subtract, "add": np.add, "multiply": np.multiply,
+           "divide": np.true_divide}
+UNARY = {
+    "abs": ("", np.abs),
+    "clip": ("min = 0.25\nmax = 0.75", lambda a: np.clip(a, 0.25, 0.75)),
+    "clip-min": ("min = 0.0", lambda a: np.clip(a, 0.0, None)),
+    "clip-max": ("max = 0.5", lambda a: np.clip(a, None, 0.5)),
+    "invert": ("", lambda a: skimage.util.invert(a)),
+    "invert-signed": ("signed_float = true", lambda a: skimage.util.invert(a, signed_float=True)),
+}
+GRAPH_METRICS = ["variance", "mean", "std", "min", "max", "sum"]
+
+
+def graph_expected(path: Path, sigma, combine: str, unary: str, exp=None):
+    """Every metric of the graph workflow for one file (`exp`: the kernel's exp, see gaussian_exp;
+    None: skimage's own gaussian)."""
+    img = skimage.io.imread(path)
+    if img.ndim == 3:
+        img = img[..., :3]
+    img = img_as_float(img)
+    axis = -1 if img.ndim == 3 else None
+    if exp is None:
+        bg = gaussian(img, sigma, channel_axis=axis)
+    else:
+        bg = gaussian_exp(img, sigma, channel_axis=axis, exp=exp)
+    comb = COMBINE[combine](img, bg)
+    out = UNARY[unary][1](comb)
+    fns = {"variance": np.var, "mean": np.mean, "std": np.std, "min": np.min, "max": np.max,
+           "sum": np.sum}
+    vals = {}
+    for node, a in (("input", img), ("bg", bg), ("comb", comb), ("out", out)):
+        for m in GRAPH_METRICS:
+            vals[f"{node}_{m}"] = float(fns[m](a))
+    vals["mse_comb_input"] = float(skimage.metrics.mean_squared_error(comb, img))
+    vals["mse_out_bg"] = float(skimage.metrics.mean_squared_error(out, bg))
+    return vals
+
+
+def case_graph(flowrun: Path, k: int, rng: random.Random, workdir: Path, indir: Path) -> str:
+    """Case k takes the k-th combine and unary op (in turn), so that len(UNARY) cases run every op."""
+    name = f"graph-{k}"
+    sigma = rng.choice([1.0, 2.5, 4.0])
+    combine = sorted(COMBINE)[k % len(COMBINE)]
+    unary = sorted(UNARY)[k % len(UNARY)]
+    op, params = unary.split("-")[0], UNARY[unary][0]
+    metrics = "\n".join(f'{node}_{m} = {{ op = "{m}", on = "{node}" }}'
+                        for node in ("input", "bg", "comb", "out") for m in GRAPH_METRICS)
+    toml = f"""# written by tests/parity/parity.py
+name = "{name}"
+
+[source]
+kind = "glob"
+pattern = "{indir.name}/*.png"
+
+[[steps]]
+op = "gaussian"
+name = "bg"
+from = "input"
+sigma = {sigma!r}
+
+[[steps]]
+op = "{combine}"
+name = "comb"
+inputs = ["input", "bg"]
+
+[[steps]]
+op = "{op}"
+name = "out"
+{params}
+
+[metrics]
+{metrics}
+mse_comb_input = {{ op = "mse", on = "comb", reference = "input" }}
+mse_out_bg = {{ op = "mse", on = "out", reference = "bg" }}
+
+[output]
+results = "{name}/results.json"
+"""
+    wf = workdir / f"{name}.toml"
+    wf.write_text(toml)
+    run = run_flowrun(flowrun, wf, {}, workdir / name / "results.json", 2, workdir, len(GLOB_FILES))
+    exact, filtered = Stats(), Stats()
+    label = f"graph sigma={sigma} {combine}(input, gaussian(input)) -> {unary}"
+    try:
+        for i, row in enumerate(run.rows):
+            fname = GLOB_FILES[i]
+            want = graph_expected(indir / fname, sigma, combine, unary)
+            libm = graph_expected(indir / fname, sigma, combine, unary, exp=math.exp)
+            for key, value in want.items():
+                if key.startswith("input_"):
+                    exact.add(check_value(f"{fname} {key}", row.get(key), value, True))
+                else:
+                    filtered.add(check_value(f"{fname} {key}", row.get(key), value, False,
+                                             libm=libm[key]))
+    except Mismatch as e:
+        raise Mismatch(f"{e}\n    workflow: {wf}\n    replay: {run.replay()}")
+    return f"{label}: input {exact}; downstream {filtered}"
+
+
+def case_background(flowrun: Path, workdir: Path) -> str:
+    """workflows/background.toml as committed, on the sample cells, against the same pipeline in
+    numpy / scikit-image: bg = gaussian(img, 25), flat = img - bg, clipped = np.clip(flat, 0, 1)."""
+    wf = REPO / "workflows" / "background.toml"
+    out = workdir / "background"
+    sets = {"output.images": f"{out}/{{stem}}_flat.png", "steps.bg.save": f"{out}/{{stem}}_bg.png",
+            "expect.ok": 6}
+    files = sorted((REPO / "workflows" / "data" / "cells").glob("*.png"),
+                   key=lambda p: [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", p.name)])
+    run = run_flowrun(flowrun, wf, sets, out / "results.json", 2, REPO, len(files))
+    exact, close = Stats(), Stats()
+    try:
+        for row, path in zip(run.rows, files):
+            img = img_as_float(skimage.io.imread(path))
+            rgb = img.ndim == 3
+            if rgb:
+                img = skimage.color.rgb2gray(img[..., :3])
+            bg = gaussian(img, 25.0)
+            bg_libm = gaussian_exp(img, 25.0)
+            flat, flat_libm = img - bg, img - bg_libm
+            clipped, clipped_libm = np.clip(flat, 0.0, 1.0), np.clip(flat_libm, 0.0, 1.0)
+            want = {"input_mean": (np.mean(img), np.mean(img)),
+                    "bg_mean": (np.mean(bg), np.mean(bg_libm)),
+                    "bg_std": (np.std(bg), np.std(bg_libm)),
+                    "flat_min": (np.min(flat), np.min(flat_libm)),
+                    "flat_mean": (np.mean(flat), np.mean(flat_libm)),
+                    "change": (skimage.metrics.mean_squared_error(flat, img),
+                               skimage.metrics.mean_squared_error(flat_libm, img)),
+                    "result_variance": (np.var(clipped), np.var(clipped_libm))}
+            for key, (value, libm) in want.items():
+                # rgb2gray is a BLAS matmul (order and FMA unspecified): equal to the last bits.
+                if key == "input_mean" and not rgb:
+                    exact.add(check_value(f"{path.name} {key}", row.get(key), float(value), True))
+                else:
+                    close.add(check_value(f"{path.name} {key}", row.get(key), float(value),
+                                          False, libm=float(libm)))
+    except Mismatch as e:
+        raise Mismatch(f"{e}\n    replay: {run.replay()}")
+    return f"workflows/background.toml: input {exact}; graph {close}"
+
+
 # ----------------------------------------------------------------------------------------------
 
 
@@ -730,6 +879,11 @@ def main(argv=None) -> int:
         for k, color in enumerate(["keep", "rgb", "gray"]):
             cases.append((f"glob color={color}",
                           lambda k=k, color=color: case_glob(flowrun, k, color, rng, workdir, indir)))
+        cases.append(("workflows/background.toml", lambda: case_background(flowrun, workdir)))
+        graph_rng = random.Random(seed + 1)
+        for k in range(len(UNARY)):
+            cases.append((f"graph {k}",
+                          lambda k=k: case_graph(flowrun, k, graph_rng, workdir, indir)))
 
     (workdir / "self-test").mkdir(parents=True, exist_ok=True)
     passed = failed = 0
