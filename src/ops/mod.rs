@@ -19,6 +19,7 @@ crate::ops! {
     abs::Abs,
     clip::Clip,
     invert::Invert,
+    flip::Flip,
 }
 
 /// The op called `name`.

@@ -647,6 +647,9 @@ UNARY = {
     "clip-max": ("max = 0.5", lambda a: np.clip(a, None, 0.5)),
     "invert": ("", lambda a: skimage.util.invert(a)),
     "invert-signed": ("signed_float = true", lambda a: skimage.util.invert(a, signed_float=True)),
+    "flip": ("axis = 0", lambda a: np.flip(a, 0)),
+    "flip-1": ("axis = 1", lambda a: np.flip(a, 1)),
+    "flip-all": ("", lambda a: np.flip(a)),
 }
 GRAPH_METRICS = ["variance", "mean", "std", "min", "max", "sum"]
 
