@@ -15,6 +15,7 @@ pub mod exit;
 pub mod image;
 mod mem;
 pub mod metrics;
+pub mod numpy;
 pub mod ops;
 pub mod plan;
 pub mod sinks;

@@ -2,7 +2,6 @@
 //! the closed enum the plan dispatches on.
 pub mod boundary;
 pub mod gaussian;
-pub mod npexp;
 
 use crate::Image;
 

@@ -1,5 +1,5 @@
 use super::*;
-use crate::ops::npexp::exp_svml;
+use crate::numpy::exp::exp_svml;
 use crate::source::noise::RandomState;
 use BoundaryMode::*;
 
