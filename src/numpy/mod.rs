@@ -8,6 +8,9 @@
 //! bit-identical to numpy 2.x on x86-64 Linux (the wheels from PyPI, glibc's libm); the tests pin
 //! values computed by numpy. docs/exactness.md explains each one:
 //! - [`exp`]: `np.exp` on float64, Intel SVML's routine on AVX512_SKX CPUs or glibc's `exp`
-//!   otherwise ("The `exp` problem: SVML on AVX-512").
+//!   otherwise ("The `exp` problem: SVML on AVX-512");
+//! - [`log`]: glibc's `log`, which numpy's Gaussian sampler calls, eight values at a time on
+//!   AVX-512 ("glibc's log").
 
 pub mod exp;
+pub mod log;

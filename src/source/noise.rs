@@ -490,7 +490,7 @@ fn numpy_fill_portable(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>
 /// `(a >> 5) << 26 | (b >> 6)` in 64-bit lanes (exact, so `w * 2^-52 - 1` is `2u - 1` with the
 /// same rounding), split into `x1` / `x2`, and the accepted candidates are appended with a
 /// register `vcompresspd` (the memory form is slow on Zen 4). Then glibc's `log` runs over the
-/// round's accepted `r2` ([`crate::source::glibc_log`]: its main path eight at a time, exactly
+/// round's accepted `r2` ([`crate::numpy::log`]: its main path eight at a time, exactly
 /// as glibc computes it). The factors and the interleaved, clipped
 /// outputs are computed eight pairs at a time while the next round's candidates are
 /// generated (one output chunk per eight candidates).
@@ -805,10 +805,10 @@ mod avx512 {
     }
 
     /// `dst[j] = src[j].ln()`, bit-identical to glibc `log`, eight at a time where
-    /// [`crate::source::glibc_log`] can.
+    /// [`crate::numpy::log`] can.
     fn logs(src: &[f64], dst: &mut [f64]) {
         dst.copy_from_slice(src);
-        crate::source::glibc_log::ln_in_place(dst);
+        crate::numpy::log::ln_in_place(dst);
     }
 
     /// Writes a round's outputs 16 samples (eight pairs) at a time: pair `p` is `f * x2[p]`,
