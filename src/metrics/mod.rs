@@ -14,9 +14,8 @@
 //! failing, and callers that care must check for empty images themselves).
 
 mod extrema;
-mod sum;
 
-pub use sum::{pairwise_sum, PairwiseStream};
+pub use crate::numpy::pairwise::{pairwise_sum, PairwiseStream};
 
 /// A scalar summary of an image's samples.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -160,7 +159,7 @@ fn variance(a: &[f64], sum: f64) -> f64 {
     let n = a.len() as f64;
     let m = sum / n;
     let ss = 0.0
-        + sum::pairwise_map(a, |x| {
+        + crate::numpy::pairwise::pairwise_map(a, |x| {
             let d = x - m;
             d * d
         });

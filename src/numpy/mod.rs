@@ -10,7 +10,10 @@
 //! - [`exp`]: `np.exp` on float64, Intel SVML's routine on AVX512_SKX CPUs or glibc's `exp`
 //!   otherwise ("The `exp` problem: SVML on AVX-512");
 //! - [`log`]: glibc's `log`, which numpy's Gaussian sampler calls, eight values at a time on
-//!   AVX-512 ("glibc's log").
+//!   AVX-512 ("glibc's log");
+//! - [`pairwise`]: numpy's pairwise summation, so `np.sum`, `np.mean` and `np.var` ("Sums,
+//!   means and variances").
 
 pub mod exp;
 pub mod log;
+pub mod pairwise;
