@@ -1,7 +1,7 @@
 //! Tests of the metrics against numpy 2.4.6, bit for bit.
 
 use super::*;
-use crate::source::noise::RandomState;
+use crate::numpy::random::RandomState;
 
 /// `np.random.RandomState(n).normal(1000.0, 3.0, size=n)`: a large mean makes every rounding
 /// of the sums visible.
