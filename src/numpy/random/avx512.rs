@@ -1,4 +1,4 @@
-//! [`super::numpy_fill`] with AVX-512 intrinsics (F and DQ): the same values rounded the same way
+//! `numpy_fill` with AVX-512 intrinsics (F and DQ): the same values rounded the same way
 //! as [`super::numpy_fill_portable`], with the per-candidate work kept in vector registers.
 //!
 //! Per round of up to [`ROUND`] MT19937 blocks: the twist runs in place on 16 words at a time;
@@ -19,7 +19,7 @@ pub(super) const ROUND: usize = 4;
 /// Room for a round's candidates plus one spare vector for the last full-width store.
 const CAP: usize = ROUND * CANDIDATES + 8;
 
-/// Whether this CPU can run [`fill`].
+/// Whether this CPU can run [`fill_with`].
 pub(super) use crate::cpu::has_avx512_dq as available;
 
 /// [`super::numpy_fill`] on AVX-512. Panics if [`available`] is false.
@@ -49,7 +49,7 @@ impl Batch {
     }
 }
 
-/// [`fill`], calling `done(&out[..k])` as the samples before `k` are final (after each
+/// `fill`, calling `done(&out[..k])` as the samples before `k` are final (after each
 /// round, while they are still in cache, and once at the end with all of `out`).
 pub(super) fn fill_with(
     seed: u32,
@@ -60,8 +60,8 @@ pub(super) fn fill_with(
     done: &mut dyn FnMut(&[f64]),
 ) {
     assert!(available(), "AVX-512 F/DQ or POPCNT not available");
-    // The two batches (40 KB) are kept per thread: boxing and zeroing fresh ones took about
-    // 0.6 µs per image.
+    // The two batches (40 KB) are kept per thread: boxing and zeroing fresh ones would cost
+    // about 0.6 µs per image.
     thread_local! {
         static BATCHES: std::cell::Cell<Option<[Box<Batch>; 2]>> =
             const { std::cell::Cell::new(None) };

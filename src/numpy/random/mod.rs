@@ -109,7 +109,7 @@ fn numpy_fill(seed: u32, loc: f64, scale: f64, clip: Option<(f64, f64)>, out: &m
     numpy_fill_with(seed, loc, scale, clip, out, &mut |_| {});
 }
 
-/// [`numpy_fill`], calling `done(&out[..k])` as the samples before `k` become final (at least
+/// `numpy_fill`, calling `done(&out[..k])` as the samples before `k` become final (at least
 /// once, at the end, with all of `out`).
 pub(crate) fn numpy_fill_with(
     seed: u32,
@@ -128,7 +128,7 @@ pub(crate) fn numpy_fill_with(
     done(out);
 }
 
-/// [`numpy_fill`] without explicit SIMD (compiled for several targets by `multiversion`).
+/// `numpy_fill` without explicit SIMD (compiled for several targets by `multiversion`).
 ///
 /// The legacy polar method consumes exactly four 32-bit outputs per candidate, accepted or
 /// not, so the candidates of a block are independent: per MT19937 block this computes all 156

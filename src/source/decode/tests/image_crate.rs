@@ -172,8 +172,8 @@ fn jpeg_matches_pillow() {
         let n = diffs.iter().filter(|&&d| d != 0).count();
         summary.push((ch, max, n));
     }
-    // zune-jpeg (used by the image crate) is not bit-exact with libjpeg-turbo (Pillow):
-    // measured here, grey is off by at most 1 on 6 of 256 samples, 4:2:0 colour by at most
+    // zune-jpeg (used by the image crate) is not bit-exact with libjpeg-turbo (Pillow): on
+    // these two images grey is off by at most 1 on 6 of 256 samples, 4:2:0 colour by at most
     // 2 on 190 of 768 (chroma upsampling). Exact JPEG parity would need libjpeg-turbo.
     assert_eq!(summary, [(1, 1, 6), (3, 2, 190)]);
 }
@@ -193,8 +193,8 @@ fn cmyk_jpeg_is_refused() {
 
 #[test]
 fn truncated_jpeg_fails() {
-    // Regression: the JPEG decoder filled a stream cut in the scan data with grey and
-    // returned Ok; a file cut anywhere before its EOI marker must fail like Pillow's.
+    // The JPEG decoder fills a stream cut in the scan data with grey and returns Ok; a file
+    // cut anywhere before its EOI marker must still fail, like Pillow's.
     let img = Image::from_vec(
         24,
         32,
