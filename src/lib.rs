@@ -4,7 +4,8 @@
 //! A workflow file flows through four stages:
 //! `config` (the file as written) → `plan` (compiled, validated, per-image task graph) →
 //! `exec` (a rayon pool over images) → `sinks` (images and the results table, written atomically).
-//! `source`, `ops` and `metrics` hold the pure pixel code the plan calls.
+//! `source`, `ops` and `metrics` hold the pure pixel code the plan calls, and `numpy` the
+//! numpy-identical primitives they share (exp, log, pairwise sums, `RandomState`, clip).
 
 pub mod clean;
 pub mod config;
@@ -15,6 +16,7 @@ pub mod exit;
 pub mod image;
 mod mem;
 pub mod metrics;
+pub mod numpy;
 pub mod ops;
 pub mod plan;
 pub mod sinks;

@@ -22,7 +22,7 @@ struct Workload {
 
 /// Whether this CPU makes flowrun (like numpy) use the SVML `exp` for kernels.
 fn numpy_exp_is_svml() -> bool {
-    use flowrun::ops::npexp::{exp_svml, numpy_exp};
+    use flowrun::numpy::exp::{exp_svml, numpy_exp};
     std::ptr::fn_addr_eq(numpy_exp(), exp_svml as fn(f64) -> f64)
 }
 

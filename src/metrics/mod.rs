@@ -18,10 +18,9 @@
 
 mod extrema;
 mod registry;
-mod sum;
 
+pub use crate::numpy::pairwise::{pairwise_sum, PairwiseStream};
 pub use registry::*;
-pub use sum::{pairwise_sum, PairwiseStream};
 
 crate::metrics! {
     variance::Variance,
@@ -116,7 +115,7 @@ fn variance(a: &[f64], sum: f64) -> f64 {
     let n = a.len() as f64;
     let m = sum / n;
     let ss = 0.0
-        + sum::pairwise_map(a, |x| {
+        + crate::numpy::pairwise::pairwise_map(a, |x| {
             let d = x - m;
             d * d
         });

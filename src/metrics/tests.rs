@@ -1,7 +1,7 @@
 //! Tests of the metrics against numpy 2.4.6, bit for bit.
 
 use super::*;
-use crate::source::noise::RandomState;
+use crate::numpy::random::RandomState;
 
 /// The metric `name` with its default parameters, compiled.
 fn metric(name: &str) -> Box<dyn Measure> {

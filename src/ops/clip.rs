@@ -1,14 +1,11 @@
-//! `op = "clip"`: `np.clip(image, min, max)`.
-//!
-//! numpy clips with three loops, and they differ where a sample equals a bound up to the sign
-//! of zero: with both bounds, `clip` keeps the sample (`clip(-0.0, 0.0, 1.0)` is `-0.0`); with
-//! only `min` it is `np.maximum(image, min)`, with only `max` `np.minimum(image, max)`, which
-//! take the bound (`maximum(-0.0, 0.0)` is `0.0`). A NaN sample stays NaN in all three. Each is
-//! reproduced here as numpy 2.x computes it.
+//! `op = "clip"`: `np.clip(image, min, max)` — with both bounds numpy's `clip` loop, with only
+//! `min` `np.maximum(image, min)`, with only `max` `np.minimum(image, max)`, as `np.clip` itself
+//! dispatches (they differ on signed zeros: see [`crate::numpy::clip`]).
 
 use super::elementwise::Unary;
 use super::{Kernel, OpSpec};
 use crate::diag::ParamCx;
+use crate::numpy::clip::{np_clip, np_maximum, np_minimum};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -22,34 +19,6 @@ pub struct Clip {
     /// The largest value kept (numpy's `a_max`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max: Option<f64>,
-}
-
-/// numpy's `clip` loop for float64: the sample unless it is past a bound.
-pub fn np_clip(x: f64, lo: f64, hi: f64) -> f64 {
-    let t = if lo > x { lo } else { x };
-    if hi < t {
-        hi
-    } else {
-        t
-    }
-}
-
-/// numpy's `maximum` loop for float64: NaN propagates, ties go to the second operand.
-pub fn np_maximum(x: f64, b: f64) -> f64 {
-    if x.is_nan() || x > b {
-        x
-    } else {
-        b
-    }
-}
-
-/// numpy's `minimum` loop for float64: NaN propagates, ties go to the second operand.
-pub fn np_minimum(x: f64, b: f64) -> f64 {
-    if x.is_nan() || x < b {
-        x
-    } else {
-        b
-    }
 }
 
 impl OpSpec for Clip {
@@ -98,27 +67,5 @@ impl OpSpec for Clip {
             }),
             (None, None) => return None,
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// As numpy 2.x gives them (`np.clip`, `np.maximum`, `np.minimum` on float64 arrays).
-    #[test]
-    fn signed_zeros_and_nan_as_numpy() {
-        let bits = |v: f64| (v.to_bits(), v.is_nan());
-        assert_eq!(bits(np_clip(-0.0, 0.0, 1.0)), bits(-0.0));
-        assert_eq!(bits(np_clip(0.0, -0.0, 1.0)), bits(0.0));
-        assert_eq!(bits(np_clip(-0.0, -1.0, 0.0)), bits(-0.0));
-        assert_eq!(bits(np_clip(0.0, -1.0, -0.0)), bits(0.0));
-        assert!(np_clip(f64::NAN, 0.0, 1.0).is_nan());
-        assert_eq!(np_clip(5.0, 1.0, 0.0), 0.0, "min > max gives max, as numpy");
-        assert_eq!(bits(np_maximum(-0.0, 0.0)), bits(0.0));
-        assert_eq!(bits(np_maximum(0.0, -0.0)), bits(-0.0));
-        assert_eq!(bits(np_minimum(-0.0, 0.0)), bits(0.0));
-        assert_eq!(bits(np_minimum(0.0, -0.0)), bits(-0.0));
-        assert!(np_maximum(f64::NAN, 0.0).is_nan() && np_minimum(f64::NAN, 0.0).is_nan());
     }
 }

@@ -5,7 +5,6 @@
 
 pub mod boundary;
 pub mod elementwise;
-pub mod npexp;
 mod registry;
 
 pub use registry::*;

@@ -15,7 +15,7 @@ use serde::Serialize;
 /// Which `exp` the Gaussian kernels use on this machine (`svml` or `libm`): numpy's choice,
 /// which affects the last bits of filtered values.
 pub fn exp_name() -> &'static str {
-    use crate::ops::npexp::{exp_svml, numpy_exp};
+    use crate::numpy::exp::{exp_svml, numpy_exp};
     if std::ptr::fn_addr_eq(numpy_exp(), exp_svml as fn(f64) -> f64) {
         "svml"
     } else {

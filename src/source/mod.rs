@@ -1,5 +1,4 @@
 //! Where images come from: the seeded noise generator and folder globs, and file decoding.
 pub mod decode;
-pub mod glibc_log;
 pub mod glob;
 pub mod noise;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Sweep check: `flowrun::ops::npexp::exp_svml` against this machine's `np.exp` (float64).
+"""Sweep check: `flowrun::numpy::exp::exp_svml` against this machine's `np.exp` (float64).
 
 On x86-64 CPUs with AVX512_SKX numpy evaluates float64 `exp` with Intel SVML (`__svml_exp8_ha`);
 `exp_svml` is a scalar port of it and must agree bit for bit. The script
@@ -14,7 +14,7 @@ On x86-64 CPUs with AVX512_SKX numpy evaluates float64 `exp` with Intel SVML (`_
        underflow / subnormal-result range -708 .. -746, overflow range, ±inf, nan,
 3. computes np.exp on them (contiguous float64 arrays, i.e. the SIMD path),
 4. writes (input bits, expected bits) pairs to a temporary file and runs the ignored Rust test
-   `ops::npexp::tests::sweep_against_file` on it, which prints "N of N identical".
+   `numpy::exp::tests::sweep_against_file` on it, which prints "N of N identical".
 
 Usage: python3 tests/parity/check_exp.py [--random N] [--seed S] [--keep FILE]
 Needs cargo; set CARGO_TARGET_DIR as usual.
@@ -136,7 +136,7 @@ def main() -> int:
         path = Path(args.keep) if args.keep else Path(tmp) / "exp_vectors.bin"
         pairs.tofile(path)
         env = dict(os.environ, FLOWRUN_EXP_SWEEP=str(path))
-        cmd = ["cargo", "test", "--release", "--lib", "ops::npexp::tests::sweep_against_file",
+        cmd = ["cargo", "test", "--release", "--lib", "numpy::exp::tests::sweep_against_file",
                "--", "--ignored", "--nocapture"]
         print("$", " ".join(cmd))
         res = subprocess.run(cmd, cwd=REPO, env=env)

@@ -23,8 +23,8 @@
 
 use crate::mem::set_len;
 use crate::metrics::{pairwise_sum, PairwiseStream};
+use crate::numpy::exp::numpy_exp;
 use crate::ops::boundary::BoundaryMode;
-use crate::ops::npexp::numpy_exp;
 use crate::diag::ParamCx;
 use crate::ops::{Kernel, OpSpec, Scratch, Streaming};
 use crate::Image;
@@ -247,7 +247,7 @@ pub fn kernel(sigma: f64, truncate: f64) -> Vec<f64> {
     kernel_with(sigma, truncate, numpy_exp())
 }
 
-/// [`kernel`] with an explicit `exp` (e.g. `f64::exp` or [`crate::ops::npexp::exp_svml`]).
+/// [`kernel`] with an explicit `exp` (e.g. `f64::exp` or [`crate::numpy::exp::exp_svml`]).
 pub fn kernel_with(sigma: f64, truncate: f64, exp: fn(f64) -> f64) -> Vec<f64> {
     let r = radius(sigma, truncate).min(MAX_RADIUS) as i64;
     let c = -0.5 / (sigma * sigma);

@@ -1,6 +1,6 @@
 use super::*;
-use crate::ops::npexp::exp_svml;
-use crate::source::noise::RandomState;
+use crate::numpy::exp::exp_svml;
+use crate::numpy::random::RandomState;
 use BoundaryMode::*;
 
 fn sha(v: &[f64]) -> String {

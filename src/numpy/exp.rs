@@ -433,7 +433,7 @@ fn exp_rare(x: f64) -> f64 {
 mod tests {
     use super::*;
 
-    /// Inputs where this machine's `np.exp` (numpy 2.4.6, SVML, AVX-512) differs from glibc's
+    /// Inputs where `np.exp` (numpy 2.4.6 with SVML, on an AVX512_SKX CPU) differs from glibc's
     /// `exp`, with numpy's result: Gaussian-kernel arguments `(-0.5/(s*s)) * k*k`, random
     /// arguments in [-745, 710], and the scalar rare path (|x| >= 707.70..., subnormal results).
     /// Picked from the vectors of `tests/parity/check_exp.py` (`--keep`):
@@ -529,7 +529,7 @@ mod tests {
         (0xc08627ffffffffc4, 0x0008bfe55de064d8), (0xc086280000000011, 0x0008bfe55de010a1), (0xc086600e703afb7f, 0x000002073641114e),
     ];
 
-    /// Edge cases, `(x, np.exp(x))` bits from numpy on the same machine: zeros, tiny, the
+    /// Edge cases, `(x, np.exp(x))` bits from the same numpy and CPU: zeros, tiny, the
     /// rare-path threshold ±707.70..., subnormal and underflowing results, ±inf, overflow.
     #[rustfmt::skip]
     const EDGES: [(u64, u64); 31] = [

@@ -91,7 +91,7 @@ impl PairwiseStream {
         self.advance_map(data, ready, |x| x);
     }
 
-    /// [`PairwiseStream::advance`] for the sum of `f(a[i])` (as [`pairwise_map`]); every call on
+    /// [`PairwiseStream::advance`] for the sum of `f(a[i])` (as `pairwise_map`); every call on
     /// one stream must pass the same `f`.
     pub fn advance_map<F: Fn(f64) -> f64 + Copy>(&mut self, data: &[f64], ready: usize, f: F) {
         let ready = ready.min(data.len());

@@ -32,13 +32,13 @@
 //! NaN) go to the C library's `log`. The tables and constants are glibc's (`e_log_data.c`,
 //! `N = 128`).
 //!
-//! The vector path is used only after a self-test has found it equal to the C library's `log`
-//! on this machine (a libm with another algorithm, or a CPU without AVX-512F and FMA, keeps the
+//! The vector path is used only after a self-test has found it equal to the running machine's C
+//! library `log` (a libm with another algorithm, or a CPU without AVX-512F and FMA, keeps the
 //! scalar calls), so results never depend on it. Of the eight fused operations, only the one
 //! in `r` changes results often when computed unfused (39 % of polar inputs); unfusing
 //! `r2 * A0 + lo` or the final `r3 * q + ...` changes about 1 in 50 million, the other five
 //! none in 200 million. The self-test includes inputs that expose each of those three
-//! ([`SENSITIVE`]), and the tests compare 2 million polar-method inputs bit for bit.
+//! (`SENSITIVE`), and the tests compare 2 million polar-method inputs bit for bit.
 
 use std::sync::OnceLock;
 
@@ -353,7 +353,7 @@ mod tests {
         }
     }
 
-    /// The vector path is the one that runs here when the CPU has it (the self-test passed).
+    /// The vector path is the one that runs where the CPU has it (the self-test passed).
     #[test]
     fn vector_path_is_taken_where_available() {
         #[cfg(target_arch = "x86_64")]
