@@ -11,6 +11,7 @@
 //! no new images start, in-flight ones finish, the table and state are flushed. Final files are
 //! never partial: every file is linked or renamed into place whole.
 
+mod error;
 mod select;
 mod task;
 
@@ -24,6 +25,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
+pub use error::ImageError;
 pub use select::Selection;
 pub use task::{run_job, Outcome, Resume, Scratch};
 
@@ -249,7 +251,7 @@ pub fn dry_run(
             Decision::Run("--force".into())
         } else {
             match task::read_input(&job) {
-                Err(e) => Decision::Run(e),
+                Err(e) => Decision::Run(e.to_string()),
                 Ok(bytes) => {
                     match task::why_run(plan, &job, bytes.as_deref(), index.get(&label).as_ref()) {
                         Some(why) => Decision::Run(why),

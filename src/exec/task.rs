@@ -3,6 +3,7 @@
 //! had written is removed again — and so are the outputs an earlier run recorded for it — so a
 //! failed image leaves no output behind.
 
+use super::error::ImageError;
 use crate::metrics::{pairwise_sum, VarianceStream};
 use crate::ops::{Scratch as OpScratch, Shape};
 use crate::plan::schedule::Use;
@@ -68,17 +69,21 @@ pub struct Outcome {
 }
 
 /// Reads a job's input file (`None` for generated images).
-pub(super) fn read_input(job: &Job) -> Result<Option<Vec<u8>>, String> {
+pub(super) fn read_input(job: &Job) -> Result<Option<Vec<u8>>, ImageError> {
     let Some(path) = &job.file else {
         return Ok(None);
     };
-    let fail = |e: std::io::Error| format!("{}: cannot read: {e}", path.display());
+    let fail = |source| ImageError::Read {
+        path: path.clone(),
+        source,
+    };
     let len = std::fs::metadata(path).map_err(fail)?.len();
     if len > MAX_FILE_BYTES {
-        return Err(format!(
-            "{}: file is {len} bytes, over the {MAX_FILE_BYTES}-byte limit",
-            path.display()
-        ));
+        return Err(ImageError::TooLarge {
+            path: path.clone(),
+            len,
+            limit: MAX_FILE_BYTES,
+        });
     }
     std::fs::read(path).map(Some).map_err(fail)
 }
@@ -110,7 +115,7 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
     let input = match read_input(job) {
         Ok(bytes) => bytes,
         Err(e) => {
-            let row = failed_row(plan, job, label, e, recorded.as_ref(), start);
+            let row = failed_row(plan, job, label, e.to_string(), recorded.as_ref(), start);
             return Outcome {
                 row,
                 record: Some(Record::default()),
@@ -237,7 +242,7 @@ pub fn run_image(
             .map(|s| s.to_string())
             .or_else(|| p.downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        Err(format!("internal error (please report): {msg}"))
+        Err(ImageError::Internal(msg))
     });
     match outcome {
         Ok((metrics, hashes)) => (
@@ -261,7 +266,7 @@ pub fn run_image(
                 job.index,
                 job.input_label(),
                 RowStatus::Failed,
-                Some(error),
+                Some(error.to_string()),
                 (plan.metrics.len(), plan.writers.len()),
             );
             row.elapsed_ms = start.elapsed().as_secs_f64() * 1e3;
@@ -279,7 +284,7 @@ fn load(
     img: &mut Image,
     notes: &mut Notes,
     sum: bool,
-) -> Result<Option<f64>, String> {
+) -> Result<Option<f64>, ImageError> {
     match (&plan.source, &job.file, input) {
         (SourcePlan::Noise { spec, .. }, _, _) => {
             let sum = if sum {
@@ -292,13 +297,16 @@ fn load(
             Ok(sum)
         }
         (SourcePlan::Files { decode, .. }, Some(path), Some(bytes)) => {
-            let (decoded, n) = decode_bytes_with_notes(bytes, decode)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
+            let (decoded, n) =
+                decode_bytes_with_notes(bytes, decode).map_err(|source| ImageError::Decode {
+                    path: path.clone(),
+                    source,
+                })?;
             *img = decoded;
             *notes = n;
             Ok(None)
         }
-        (SourcePlan::Files { .. }, _, _) => Err("no input file".into()),
+        (SourcePlan::Files { .. }, _, _) => Err(ImageError::Internal("no input file".into())),
     }
 }
 
@@ -312,10 +320,10 @@ struct Nodes<'a> {
 }
 
 impl Nodes<'_> {
-    fn get(&self, n: NodeRef) -> Result<&Image, String> {
+    fn get(&self, n: NodeRef) -> Result<&Image, ImageError> {
         self.images[n.index()]
             .as_ref()
-            .ok_or_else(|| "internal error (please report): an image was dropped too early".into())
+            .ok_or_else(|| ImageError::Internal("an image was dropped too early".into()))
     }
 
     /// Returns the buffers of the nodes no longer needed after `u` to the pool.
@@ -344,7 +352,7 @@ fn process(
     job: &Job,
     input: Option<&[u8]>,
     scratch: &mut Scratch,
-) -> Result<(Vec<f64>, Vec<u128>), String> {
+) -> Result<(Vec<f64>, Vec<u128>), ImageError> {
     let count = plan.steps.len() + 1;
     let mut metrics = vec![f64::NAN; plan.metrics.len()];
     let Scratch {
@@ -378,8 +386,14 @@ fn process(
         );
         for (s, step) in plan.steps.iter().enumerate() {
             let t = s + 1;
-            run_step(plan, s, step, &mut nodes, ops, &mut metrics)
-                .map_err(|e| format!("step `{}` ({}): {e}", step.name, step.op))?;
+            run_step(plan, s, step, &mut nodes, ops, &mut metrics).map_err(|e| match e {
+                StepFailure::Op(message) => ImageError::Step {
+                    step: step.name.clone(),
+                    op: step.op,
+                    message,
+                },
+                StepFailure::Image(e) => e,
+            })?;
             nodes.release(
                 plan,
                 t - 1,
@@ -430,7 +444,7 @@ fn run_step(
     nodes: &mut Nodes,
     ops: &mut OpScratch,
     metrics: &mut [f64],
-) -> Result<(), String> {
+) -> Result<(), StepFailure> {
     let t = s + 1;
     let shapes: Vec<Shape> = step
         .inputs
@@ -453,7 +467,7 @@ fn run_step(
     let m = step.inputs[0].index();
     let mut buf = nodes.images[m]
         .take()
-        .ok_or("internal error (please report): an image was dropped too early")?;
+        .ok_or_else(|| ImageError::Internal("an image was dropped too early".into()))?;
     let want_sum = wants_sum(plan, t);
     match kernel.streaming() {
         Some(st) if plan.schedule.rides[m] => {
@@ -466,7 +480,7 @@ fn run_step(
                 st.apply_in_place_along(&mut buf, ops, &mut |src, k| var.advance(src, k), want_sum);
             let var = var
                 .total()
-                .ok_or("internal error (please report): the step left its input unread")?;
+                .ok_or_else(|| ImageError::Internal("the step left its input unread".into()))?;
             for &k in &plan.schedule.metrics_at[m] {
                 if let Some(mo) = plan.metrics[k].measure.moments() {
                     metrics[k] = (mo.value)(n, sum, var);
@@ -500,7 +514,7 @@ fn visit(
     files: &mut [Vec<u8>],
     encoded: &mut Vec<usize>,
     metrics: &mut [f64],
-) -> Result<(), String> {
+) -> Result<(), ImageError> {
     let node = NodeRef::at(t);
     let sched = &plan.schedule;
     let at_visit: &[usize] = if sched.rides[t] {
@@ -533,12 +547,10 @@ fn visit(
         .filter(|(_, w)| w.node == node)
     {
         let path = &job.outputs[w];
-        let cannot = |e: String| {
-            format!(
-                "{}: cannot write `{}`: {e}",
-                job.input_label(),
-                path.display()
-            )
+        let cannot = |message: String| ImageError::Encode {
+            input: job.input_label(),
+            path: path.clone(),
+            message,
         };
         // Compile checked every output's format; this is never `None`.
         let format = output_format(path).ok_or_else(|| cannot("unknown image format".into()))?;
@@ -560,7 +572,11 @@ fn visit(
                 let reference = m.reference.map(|r| nodes.get(r)).transpose()?;
                 m.measure
                     .compute(nodes.get(m.on)?, reference)
-                    .map_err(|e| format!("metric `{}` ({}): {e}", m.column, m.op))?
+                    .map_err(|message| ImageError::Metric {
+                        column: m.column.clone(),
+                        op: m.op,
+                        message,
+                    })?
             }
         };
     }
@@ -568,14 +584,35 @@ fn visit(
 }
 
 /// Writes every file, or none: on a failure the ones already written are removed.
-fn commit(files: &[(&Path, &[u8])], folders: &mut Folders) -> Result<(), String> {
+fn commit(files: &[(&Path, &[u8])], folders: &mut Folders) -> Result<(), ImageError> {
     for (k, (path, bytes)) in files.iter().enumerate() {
-        if let Err(e) = write_atomic_in(folders, path, bytes) {
+        if let Err(source) = write_atomic_in(folders, path, bytes) {
             for (done, _) in &files[..k] {
                 let _ = std::fs::remove_file(done);
             }
-            return Err(format!("cannot write `{}`: {e}", path.display()));
+            return Err(ImageError::Write {
+                path: path.to_path_buf(),
+                source,
+            });
         }
     }
     Ok(())
+}
+
+/// Why a step failed: its op said so, or the image failed otherwise.
+enum StepFailure {
+    Op(String),
+    Image(ImageError),
+}
+
+impl From<String> for StepFailure {
+    fn from(message: String) -> StepFailure {
+        StepFailure::Op(message)
+    }
+}
+
+impl From<ImageError> for StepFailure {
+    fn from(e: ImageError) -> StepFailure {
+        StepFailure::Image(e)
+    }
 }

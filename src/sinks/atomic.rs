@@ -31,12 +31,11 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 /// The most one `write` call passes to the kernel. Linux sizes a file's new page-cache folios
 /// by the length of each write: one 4 MB write asks for 2 MB folios, a 32 KB write for 32 KB
 /// ones, which the per-CPU free lists usually hold. On a VM that hands free memory back to the
-/// host in 2 MB blocks (virtio-balloon free-page reporting, as on the benchmark machine), the
-/// 2 MB folios come from blocks the host has discarded, and every page of them then faults on
-/// the host. Measured there (25 files of 4 MB, memory idle for 6 s before): 10–11 ms per file
-/// in one `write`, 10 ms in 2 MB writes, 1.2–1.9 ms in 16 KB – 1 MB writes, 4–4.7 ms in 4 KB
-/// writes (system-call cost). Pieces of this size cost about 130 more system calls per 4 MB
-/// file, and nothing for a file smaller than one piece.
+/// host in 2 MB blocks (virtio-balloon free-page reporting), 2 MB folios come from blocks the
+/// host has discarded, and every page of them then faults on the host: writing a 4 MB file in
+/// one call can cost several times what 32 KB pieces do (bench/runs/ has the measurements).
+/// Pieces of this size cost about 130 more system calls per 4 MB file, and nothing for a file
+/// smaller than one piece.
 const WRITE_CHUNK: usize = 32 << 10;
 
 /// `file.write_all(bytes)`, in calls of at most [`WRITE_CHUNK`] bytes.

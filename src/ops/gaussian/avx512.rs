@@ -101,11 +101,11 @@ unsafe fn transpose_avx512(
 /// Each tap takes 16 additions and 8 multiplications per 64 samples; on one adder port pair
 /// the additions are the bottleneck. Half of the `left + right` sums are therefore computed
 /// as `fma(left, 1.0, right)`, which is exactly `left + right` rounded once (the product is
-/// exact), on the multiply/FMA ports: 12 + 12 instead of 16 + 8, about 8 % faster for the
-/// axis-0 pass on this machine.
+/// exact), on the multiply/FMA ports: 12 + 12 instead of 16 + 8 operations per tap, which
+/// balances the ports of a CPU with two of each.
 ///
 /// The results are stored straight into `out`, so that the call costs the same whether or
-/// not LLVM inlines it (it returned them by value before, which cost 5–8 % when not inlined).
+/// not LLVM inlines it (returning them by value costs several percent when it does not).
 pub fn four_rows(p: &[[f64; STRIP]], w: &[f64], out: [&mut [f64; STRIP]; 4]) {
     assert!(!w.is_empty() && p.len() >= 2 * (w.len() - 1) + 4);
     assert!(available());

@@ -72,8 +72,8 @@ pub(super) const COPY_PANELS: usize = 4;
 /// The size of the bands of one group of [`gray_bands`] (as many bands of [`STRIP`] rows as fit,
 /// at least one): about an L2 cache, so they stay there between the two passes. Larger groups
 /// copy fewer boundary rows into the axis-0 panels (`2 r0` per group), but past the L2 the
-/// passes over the bands slow down more than that saves (measured at 2048²: 1 band per group
-/// beats 3–8 bands; at 1024², 3 bands beat 1).
+/// passes over the bands slow down more than that saves (at 2048² one band per group beats
+/// three to eight; at 1024², three beat one).
 pub(super) const GROUP_BYTES: usize = 1 << 20;
 
 /// Output groups of [`gray_bands`] held back (transposed, in cache) until the input rows they
