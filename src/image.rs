@@ -42,4 +42,24 @@ impl Image {
     pub fn pixels(&self) -> usize {
         self.height * self.width
     }
+
+    /// Channel `c` as a one-channel image (`image[..., c]`, copied).
+    pub fn channel(&self, c: usize) -> Image {
+        let data = if self.channels == 1 {
+            self.data.clone()
+        } else {
+            self.data
+                .iter()
+                .skip(c)
+                .step_by(self.channels.max(1))
+                .copied()
+                .collect()
+        };
+        Image {
+            height: self.height,
+            width: self.width,
+            channels: 1,
+            data,
+        }
+    }
 }

@@ -361,7 +361,7 @@ fn load_metrics(node: &Node, sink: &Sink) -> IndexMap<String, MetricDecl> {
                 .get(key)
                 .and_then(|c| from_node::<String>(&c.value, &format!("`{key}` in {what}"), sink))
         };
-        let (on, reference) = (text("on"), text("reference"));
+        let (on, reference, channel) = (text("on"), text("reference"), text("channel"));
         if let Some(params) = (entry.load)(&params, &what, sink) {
             out.insert(
                 e.key.clone(),
@@ -369,6 +369,7 @@ fn load_metrics(node: &Node, sink: &Sink) -> IndexMap<String, MetricDecl> {
                     op: entry.name,
                     on,
                     reference,
+                    channel,
                     params,
                 },
             );

@@ -165,19 +165,23 @@ pub struct MetricDecl {
     pub on: Option<String>,
     /// `reference`: the node it compares with (metrics of two images).
     pub reference: Option<String>,
+    /// `channel`: over all samples of a colour image (`all`, numpy's default), or per channel
+    /// (`each`: columns `name[0]`, `name[1]`, `name[2]`).
+    pub channel: Option<String>,
     /// The metric's own parameters.
     pub params: Box<dyn DynMetric>,
 }
 
 impl PartialEq for MetricDecl {
     fn eq(&self, o: &Self) -> bool {
-        (&self.op, &self.on, &self.reference) == (&o.op, &o.on, &o.reference)
+        (&self.op, &self.on, &self.reference, &self.channel)
+            == (&o.op, &o.on, &o.reference, &o.channel)
             && *self.params == *o.params
     }
 }
 
 /// The keys every metric has (besides `op`).
-pub const METRIC_KEYS: &[&str] = &["on", "reference"];
+pub const METRIC_KEYS: &[&str] = &["on", "reference", "channel"];
 
 /// The schema of a step: one alternative per op of the registry, each its parameters plus the
 /// keys every step has.
@@ -247,6 +251,9 @@ impl JsonSchema for MetricSchema {
                         "description": "The image it compares with: `input` or a step's name.",
                         "type": "string" })));
                 }
+                common.push(("channel", serde_json::json!({
+                    "description": "`all`: over every sample of a colour image, as numpy (the default); `each`: one column per channel, `name[0]`, `name[1]`, `name[2]`.",
+                    "enum": ["all", "each"] })));
                 with_common(&mut s, e.name, &common, e.reference, "reference");
                 s.to_value()
             })
@@ -298,12 +305,12 @@ fn with_common(
 #[serde(deny_unknown_fields)]
 pub struct Output {
     /// Output image pattern, e.g. `out/image_{index:02}.bmp`; the format follows the extension
-    /// (bmp, png, jpg/jpeg, tif/tiff). Placeholders: `{index}`, `{index:02}`, `{index:2}`,
+    /// (bmp, png, jpg/jpeg, tif/tiff, npy). Placeholders: `{index}`, `{index:02}`, `{index:2}`,
     /// `{stem}`, `{ext}`, `{dir}`, `{name}`, `{workflow}`, `{step}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub images: Option<String>,
     /// Sample type of written images: `u8` (skimage `img_as_ubyte`), `u16` (`img_as_uint`;
-    /// png, tiff) or `f32` (tiff). Default `u8`.
+    /// png, tiff, npy), `f32` or `f64` (tiff, npy: the values as they are). Default `u8`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dtype: Option<Dtype>,
     /// Results table, `.csv` or `.json`: one row per image.

@@ -537,7 +537,7 @@ impl Collector<'_> {
         while self.next_row < end {
             let job = self.plan.job(self.next_row);
             let label = job.input_label();
-            let counts = (self.plan.metrics.len(), self.plan.writers.len());
+            let counts = (self.plan.metric_columns.len(), self.plan.writers.len());
             let row = match self.index.get(&label) {
                 None => Row::empty(job.index, label, RowStatus::NotRun, None, counts),
                 Some(e) => match e.why_outdated(&self.plan.fingerprint, &job.outputs) {
@@ -603,25 +603,34 @@ fn claim_size(plan: &Plan) -> usize {
     }
 }
 
-/// Checks the metric bounds of `[expect]` on an ok row.
+/// Checks the metric bounds of `[expect]` on an ok row: every column of the metric (a metric per
+/// channel is checked on each channel; the columns of channels a gray image lacks are empty).
 fn check_bounds(plan: &Plan, summary: &mut Summary, row: &Row) {
     for &(m, lo, hi) in &plan.expect.bounds {
-        let v = row.metrics.get(m).copied().unwrap_or(f64::NAN);
-        let col = &plan.metrics[m].column;
-        let what = format!(
-            "image {} ({}): `{col}` = {}",
-            row.index,
-            row.input,
-            repr_f64(v)
-        );
-        if v.is_nan() {
-            summary.fail_expectation(format!("{what} is not a number"));
-        }
-        if let Some(lo) = lo.filter(|lo| v < *lo) {
-            summary.fail_expectation(format!("{what} is below min {}", repr_f64(lo)));
-        }
-        if let Some(hi) = hi.filter(|hi| v > *hi) {
-            summary.fail_expectation(format!("{what} is above max {}", repr_f64(hi)));
+        let metric = &plan.metrics[m];
+        let columns = metric.columns().len();
+        for c in 0..columns {
+            let k = metric.first_column + c;
+            let v = row.metrics.get(k).copied().unwrap_or(f64::NAN);
+            if metric.each && c > 0 && v.is_nan() {
+                continue;
+            }
+            let what = format!(
+                "image {} ({}): `{}` = {}",
+                row.index,
+                row.input,
+                plan.metric_columns[k],
+                repr_f64(v)
+            );
+            if v.is_nan() {
+                summary.fail_expectation(format!("{what} is not a number"));
+            }
+            if let Some(lo) = lo.filter(|lo| v < *lo) {
+                summary.fail_expectation(format!("{what} is below min {}", repr_f64(lo)));
+            }
+            if let Some(hi) = hi.filter(|hi| v > *hi) {
+                summary.fail_expectation(format!("{what} is above max {}", repr_f64(hi)));
+            }
         }
     }
 }

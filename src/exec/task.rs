@@ -7,7 +7,7 @@ use super::error::ImageError;
 use crate::metrics::{pairwise_sum, VarianceStream};
 use crate::ops::{Scratch as OpScratch, Shape};
 use crate::plan::schedule::Use;
-use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan};
+use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan, CHANNEL_COLUMNS};
 use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into_rows;
 use crate::sinks::results::{Row, RowStatus};
@@ -354,7 +354,7 @@ fn process(
     scratch: &mut Scratch,
 ) -> Result<(Vec<f64>, Vec<u128>), ImageError> {
     let count = plan.steps.len() + 1;
-    let mut metrics = vec![f64::NAN; plan.metrics.len()];
+    let mut metrics = vec![f64::NAN; plan.metric_columns.len()];
     let Scratch {
         pool,
         images,
@@ -482,8 +482,9 @@ fn run_step(
                 .total()
                 .ok_or_else(|| ImageError::Internal("the step left its input unread".into()))?;
             for &k in &plan.schedule.metrics_at[m] {
-                if let Some(mo) = plan.metrics[k].measure.moments() {
-                    metrics[k] = (mo.value)(n, sum, var);
+                let mp = &plan.metrics[k];
+                if let Some(mo) = mp.measure.moments() {
+                    metrics[mp.first_column] = (mo.value)(n, sum, var);
                 }
             }
         }
@@ -527,9 +528,10 @@ fn visit(
         return Ok(());
     }
     let img = nodes.get(node)?;
+    // Metrics of this node alone, over all its samples, that follow from its moments.
     let own = |k: &usize| {
         let m = &plan.metrics[*k];
-        (m.on == node && m.reference.is_none())
+        (m.on == node && m.reference.is_none() && !m.each)
             .then(|| m.measure.moments())
             .flatten()
     };
@@ -566,19 +568,30 @@ fn visit(
     let var = var.map(|v| v.finish(&img.data)).unwrap_or(f64::NAN);
     for &k in at_visit {
         let m = &plan.metrics[k];
-        metrics[k] = match own(&k) {
-            Some(mo) => (mo.value)(img.data.len(), sum.unwrap_or(f64::NAN), var),
-            None => {
-                let reference = m.reference.map(|r| nodes.get(r)).transpose()?;
-                m.measure
-                    .compute(nodes.get(m.on)?, reference)
-                    .map_err(|message| ImageError::Metric {
-                        column: m.column.clone(),
-                        op: m.op,
-                        message,
-                    })?
-            }
+        let failed = |message| ImageError::Metric {
+            column: m.column.clone(),
+            op: m.op,
+            message,
         };
+        if let Some(mo) = own(&k) {
+            metrics[m.first_column] = (mo.value)(img.data.len(), sum.unwrap_or(f64::NAN), var);
+            continue;
+        }
+        let on = nodes.get(m.on)?;
+        let reference = m.reference.map(|r| nodes.get(r)).transpose()?;
+        if !m.each {
+            metrics[m.first_column] = m.measure.compute(on, reference).map_err(failed)?;
+            continue;
+        }
+        // One value per channel, each over `image[..., c]`.
+        for c in 0..on.channels.min(CHANNEL_COLUMNS) {
+            let plane = on.channel(c);
+            let reference = reference.map(|r| r.channel(c.min(r.channels - 1)));
+            metrics[m.first_column + c] = m
+                .measure
+                .compute(&plane, reference.as_ref())
+                .map_err(failed)?;
+        }
     }
     Ok(())
 }

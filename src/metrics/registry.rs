@@ -117,9 +117,9 @@ impl MetricEntry {
 
 fn load<T: MetricSpec>(node: &Node, what: &str, sink: &Sink) -> Option<Box<dyn DynMetric>> {
     let common: &[&str] = if T::REFERENCE {
-        &["on", "reference"]
+        &["on", "reference", "channel"]
     } else {
-        &["on"]
+        &["on", "channel"]
     };
     from_node_among::<T>(node, what, sink, common).map(|p| Box::new(p) as Box<dyn DynMetric>)
 }

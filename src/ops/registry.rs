@@ -78,6 +78,13 @@ pub trait Kernel: Debug + Send + Sync {
         same_shapes(inputs)
     }
 
+    /// The number of channels of its output, given its inputs' where they are known (by default
+    /// the first input's): compile follows the channels through the graph, so an op that takes
+    /// only gray images can refuse a colour source before any image is read.
+    fn output_channels(&self, inputs: &[Option<usize>]) -> Option<usize> {
+        inputs.first().copied().flatten()
+    }
+
     /// Computes the output from `inputs` into `out`, whose buffer may be reused (its contents
     /// and shape are unspecified on entry).
     fn apply(

@@ -72,6 +72,7 @@ fn metric_key(m: &crate::plan::MetricPlan) -> serde_json::Value {
     let params = m.measure.key();
     let plain = params.as_object().is_some_and(|o| o.is_empty())
         && m.reference.is_none()
+        && !m.each
         && m.measure.key_version() == 1;
     if plain {
         serde_json::json!([m.op, node(m.on)])
@@ -80,6 +81,7 @@ fn metric_key(m: &crate::plan::MetricPlan) -> serde_json::Value {
             "v": m.measure.key_version(),
             "params": params,
             "reference": m.reference.map(node),
+            "each": m.each,
         }])
     }
 }

@@ -44,6 +44,8 @@ pub struct Plan {
     pub source: SourcePlan,
     pub steps: Vec<StepPlan>,
     pub metrics: Vec<MetricPlan>,
+    /// The metric columns of the results table, in order (a metric per channel has three).
+    pub metric_columns: Vec<String>,
     /// Every image writer: step saves first (in step order), then `output.images`.
     pub writers: Vec<Writer>,
     /// Every folder an output goes to (images and the results table), sorted, each once.
@@ -231,9 +233,28 @@ pub struct MetricPlan {
     pub on: NodeRef,
     /// The image it compares with (metrics of two images).
     pub reference: Option<NodeRef>,
+    /// One value per channel (`channel = "each"`: three columns) instead of one over all.
+    pub each: bool,
+    /// Its first column among the table's metric columns ([`Plan::metric_columns`]).
+    pub first_column: usize,
 }
 
+/// How many channel columns a metric with `channel = "each"` has (RGB; a gray image fills the
+/// first).
+pub const CHANNEL_COLUMNS: usize = 3;
+
 impl MetricPlan {
+    /// Its columns in the results table: `column`, or `column[0]`, `column[1]`, `column[2]`.
+    pub fn columns(&self) -> Vec<String> {
+        if self.each {
+            (0..CHANNEL_COLUMNS)
+                .map(|c| format!("{}[{c}]", self.column))
+                .collect()
+        } else {
+            vec![self.column.clone()]
+        }
+    }
+
     /// The node whose visit computes it: the later of the images it reads.
     pub fn node(&self) -> NodeRef {
         match self.reference {

@@ -95,7 +95,10 @@ impl Schedule {
                     && !writers.iter().any(|w| w.node == node)
                     && !ms.is_empty()
                     && ms.iter().all(|mp| {
-                        mp.on == node && mp.reference.is_none() && mp.measure.moments().is_some()
+                        mp.on == node
+                            && mp.reference.is_none()
+                            && !mp.each
+                            && mp.measure.moments().is_some()
                     })
                     && ms
                         .iter()

@@ -104,14 +104,14 @@ impl ResultsSink {
         let mut columns: Vec<String> = ["index", "input", "status", "error"]
             .map(String::from)
             .to_vec();
-        columns.extend(plan.metrics.iter().map(|m| m.column.clone()));
+        columns.extend(plan.metric_columns.iter().cloned());
         columns.extend(plan.writers.iter().map(|w| w.column.clone()));
         columns.push("elapsed_ms".into());
         let mut sink = ResultsSink {
             out: BufWriter::new(file),
             format: r.format,
             columns,
-            metrics: plan.metrics.len(),
+            metrics: plan.metric_columns.len(),
             outputs: plan.writers.len(),
             rows: 0,
             line: String::new(),

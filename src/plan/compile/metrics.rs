@@ -83,13 +83,30 @@ pub(super) fn compile(
             cx.report.push(Diag::new(pos, message).hint_opt(hint));
         };
         let measure = m.params.compile(&mut ParamCx::new(&mut report, None));
-        if let (Some(measure), Some(on), Some(reference), true) = (measure, on, reference, ok) {
+        let each = match m.channel.as_deref() {
+            None | Some("all") => Some(false),
+            Some("each") => Some(true),
+            Some(other) => {
+                cx.err(
+                    cx.pos(&at("channel")),
+                    format!("unknown value {other:?} for `channel` in metric `{column}`"),
+                    Some(suggest(other, &["all", "each"])),
+                );
+                None
+            }
+        };
+        if let (Some(measure), Some(on), Some(reference), Some(each), true) =
+            (measure, on, reference, each, ok)
+        {
+            let first_column = out.iter().map(|m: &MetricPlan| m.columns().len()).sum();
             out.push(MetricPlan {
                 column: column.clone(),
                 op: m.op,
                 measure: Arc::from(measure),
                 on,
                 reference,
+                each,
+                first_column,
             });
         }
     }

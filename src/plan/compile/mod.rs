@@ -172,7 +172,9 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         SourcePlan::Noise { .. } => Arc::new(InputSet::default()),
     };
     let schedule = Schedule::new(&steps.steps, &metrics, &writers);
+    let metric_columns = metrics.iter().flat_map(|m| m.columns()).collect();
     let mut plan = Plan {
+        metric_columns,
         name,
         workflow: loaded.stem.clone(),
         workflow_file: loaded.path.display().to_string(),

@@ -255,7 +255,7 @@ impl<'a> Outputs<'a> {
                         writer.dtype.name()
                     ),
                 )
-                .with_hint("bmp and jpeg take u8; png u8 or u16; tiff u8, u16 or f32"),
+                .with_hint("bmp and jpeg take u8; png u8 or u16; tiff and npy u8, u16, f32 or f64"),
             );
         }
         if let Some(d) = self.place_problem(index, path, seen, *pos) {

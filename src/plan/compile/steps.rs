@@ -75,6 +75,9 @@ pub(super) fn compile(cx: &mut Ctx, loaded: &Loaded, channels: Option<usize>) ->
     };
     let mut steps = Vec::with_capacity(decls.len());
     let mut complete = complete_load;
+    // The channels of each node's images, where known (the input's from the source).
+    let mut node_channels: Vec<Option<usize>> = vec![None; all_names.len() + 1];
+    node_channels[0] = channels;
     for (i, decl) in decls {
         let i = *i;
         let inputs = wire(cx, decl, i, &all_names, &refs);
@@ -86,11 +89,17 @@ pub(super) fn compile(cx: &mut Ctx, loaded: &Loaded, channels: Option<usize>) ->
             };
             cx.report.push(Diag::new(pos, message).hint_opt(hint));
         };
-        let reads_input = inputs
+        let input_channels: Vec<Option<usize>> = inputs
             .as_deref()
-            .is_some_and(|ins| ins.iter().all(|n| *n == NodeRef::Input));
-        let known = if reads_input { channels } else { None };
+            .unwrap_or_default()
+            .iter()
+            .map(|n| node_channels[n.index()])
+            .collect();
+        let known = input_channels.first().copied().flatten();
         let kernel = decl.params.compile(&mut ParamCx::new(&mut report, known));
+        if let Some(k) = &kernel {
+            node_channels[i + 1] = k.output_channels(&input_channels);
+        }
         match (kernel, inputs) {
             (Some(kernel), Some(inputs)) if complete && steps.len() == i => steps.push(StepPlan {
                 name,

@@ -12,7 +12,10 @@
 //!   and adaptive filtering): pixel-identical to imageio's output, not byte-identical.
 //! - **JPEG** (u8): the `image` crate at quality 95 (Pillow's own default is 75); lossy, so only
 //!   close to what Pillow writes.
-//! - **TIFF** (u8, u16, f32): the `tiff` crate, uncompressed, one strip layout chosen by the crate.
+//! - **TIFF** (u8, u16, f32, f64): the `tiff` crate, uncompressed, one strip layout chosen by the
+//!   crate.
+//! - **NPY** (u8, u16, f32, f64): numpy's `.npy` format 1.0, C order, shape `(H, W)` or
+//!   `(H, W, 3)`, exactly what `np.save` writes; with `f64` the pipeline's values bit for bit.
 //!
 //! An image with zero rows or columns is refused with [`EncodeError::Empty`]. Everything is
 //! written into one `Vec<u8>`; the caller writes it out (see [`super::atomic`]).
@@ -30,8 +33,10 @@ pub enum ImageFormat {
     Png,
     /// JPEG (quality 95), u8 only.
     Jpeg,
-    /// TIFF, u8, u16 or f32.
+    /// TIFF, u8, u16, f32 or f64.
     Tiff,
+    /// numpy's `.npy`, any sample type.
+    Npy,
 }
 
 /// Sample type written to the file.
@@ -53,8 +58,10 @@ pub enum Dtype {
     U8,
     /// 16-bit unsigned, via `img_as_uint` (the image must be within `[-1, 1]`).
     U16,
-    /// 32-bit float, values as they are (TIFF only).
+    /// 32-bit float, values as they are rounded to float32 (TIFF, NPY).
     F32,
+    /// 64-bit float, the pipeline's values exactly (TIFF, NPY).
+    F64,
 }
 
 impl Dtype {
@@ -64,6 +71,7 @@ impl Dtype {
             Dtype::U8 => "u8",
             Dtype::U16 => "u16",
             Dtype::F32 => "f32",
+            Dtype::F64 => "f64",
         }
     }
 }
@@ -76,7 +84,8 @@ impl std::fmt::Display for Dtype {
 
 impl ImageFormat {
     /// Every file extension [`ImageFormat::from_extension`] accepts (lower-case, no dot).
-    pub const EXTENSIONS: &'static [&'static str] = &["bmp", "png", "jpg", "jpeg", "tif", "tiff"];
+    pub const EXTENSIONS: &'static [&'static str] =
+        &["bmp", "png", "jpg", "jpeg", "tif", "tiff", "npy"];
 
     /// The format for a file extension (without the dot), case-insensitively.
     pub fn from_extension(ext: &str) -> Option<Self> {
@@ -90,18 +99,20 @@ impl ImageFormat {
             Some(ImageFormat::Jpeg)
         } else if is("tif") || is("tiff") {
             Some(ImageFormat::Tiff)
+        } else if is("npy") {
+            Some(ImageFormat::Npy)
         } else {
             None
         }
     }
 
     /// Whether the format can store samples of type `d`: BMP and JPEG u8; PNG u8 and u16;
-    /// TIFF u8, u16 and f32.
+    /// TIFF and NPY any.
     pub fn supports(self, d: Dtype) -> bool {
         match self {
             ImageFormat::Bmp | ImageFormat::Jpeg => d == Dtype::U8,
             ImageFormat::Png => matches!(d, Dtype::U8 | Dtype::U16),
-            ImageFormat::Tiff => true,
+            ImageFormat::Tiff | ImageFormat::Npy => true,
         }
     }
 
@@ -112,6 +123,7 @@ impl ImageFormat {
             ImageFormat::Png => "png",
             ImageFormat::Jpeg => "jpeg",
             ImageFormat::Tiff => "tiff",
+            ImageFormat::Npy => "npy",
         }
     }
 }
@@ -196,7 +208,7 @@ fn supported(format: ImageFormat) -> &'static str {
     match format {
         ImageFormat::Bmp | ImageFormat::Jpeg => "u8",
         ImageFormat::Png => "u8, u16",
-        ImageFormat::Tiff => "u8, u16, f32",
+        ImageFormat::Tiff | ImageFormat::Npy => "u8, u16, f32, f64",
     }
 }
 
@@ -417,6 +429,7 @@ fn encode_appending(
             })
         }
         ImageFormat::Tiff => encode_tiff(img, dtype, w32, h32, out),
+        ImageFormat::Npy => encode_npy(img, dtype, out),
     }
 }
 
@@ -461,8 +474,47 @@ fn encode_tiff(
                     enc.write_image::<ct::Gray32Float>(w, h, &px)
                 }
             }
+            Dtype::F64 => {
+                if rgb {
+                    enc.write_image::<ct::RGB64Float>(w, h, &img.data)
+                } else {
+                    enc.write_image::<ct::Gray64Float>(w, h, &img.data)
+                }
+            }
         }
         .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// numpy's `.npy` format 1.0, as `np.save` writes it: the magic, the version, a header dict
+/// padded with spaces to a multiple of 64 bytes (newline last), then the samples in C order,
+/// little-endian.
+fn encode_npy(img: &Image, dtype: Dtype, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let descr = match dtype {
+        Dtype::U8 => "|u1",
+        Dtype::U16 => "<u2",
+        Dtype::F32 => "<f4",
+        Dtype::F64 => "<f8",
+    };
+    let shape = if img.channels == 1 {
+        format!("({}, {})", img.height, img.width)
+    } else {
+        format!("({}, {}, {})", img.height, img.width, img.channels)
+    };
+    let mut header = format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': {shape}, }}");
+    // magic (6) + version (2) + header length (2) + header, a multiple of 64 with the newline.
+    let total = (10 + header.len() + 1).div_ceil(64) * 64;
+    header.extend(std::iter::repeat_n(' ', total - 10 - header.len() - 1));
+    header.push('\n');
+    out.extend_from_slice(b"\x93NUMPY\x01\x00");
+    out.extend_from_slice(&(header.len() as u16).to_le_bytes());
+    out.extend_from_slice(header.as_bytes());
+    match dtype {
+        Dtype::U8 => out.extend_from_slice(&to_u8(&img.data)?),
+        Dtype::U16 => out.extend(to_u16(&img.data)?.iter().flat_map(|v| v.to_le_bytes())),
+        Dtype::F32 => out.extend(img.data.iter().flat_map(|&v| (v as f32).to_le_bytes())),
+        Dtype::F64 => out.extend(img.data.iter().flat_map(|v| v.to_le_bytes())),
     }
     Ok(())
 }

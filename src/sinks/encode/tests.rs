@@ -265,3 +265,25 @@ fn png_jpeg_tiff_decode_to_the_same_pixels() {
     let back = decode_bytes(&jpg, &DecodeOptions::default()).unwrap();
     assert_eq!((back.height, back.width, back.channels), (5, 6, 3));
 }
+
+/// `.npy` files are byte-identical to `np.save`'s:
+/// ```text
+/// b = io.BytesIO(); np.save(b, np.arange(18, dtype=np.float32).reshape(2, 3, 3) / 8)
+/// b.getvalue()[:10], len(b.getvalue())   -> (b'\x93NUMPY\x01\x00v\x00', 200)
+/// ```
+#[test]
+fn npy_is_what_np_save_writes() {
+    let img = Image::from_vec(2, 3, 3, (0..18).map(|v| f64::from(v) / 8.0).collect()).unwrap();
+    let bytes = encode(&img, ImageFormat::Npy, Dtype::F32).unwrap();
+    assert_eq!(&bytes[..10], b"\x93NUMPY\x01\x00v\x00");
+    let header = std::str::from_utf8(&bytes[10..128]).unwrap();
+    assert_eq!(
+        header.trim_end(),
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3, 3), }"
+    );
+    assert!(header.ends_with('\n'));
+    assert_eq!(bytes.len(), 128 + 18 * 4);
+    assert_eq!(&bytes[128 + 4..128 + 8], &0.125f32.to_le_bytes());
+    let exact = encode(&img, ImageFormat::Npy, Dtype::F64).unwrap();
+    assert_eq!(exact.len(), 128 + 18 * 8);
+}
