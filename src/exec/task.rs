@@ -111,7 +111,14 @@ pub(super) fn why_run(
 pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -> Outcome {
     let start = Instant::now();
     let label = job.input_label();
-    let recorded = resume.index.get(&label);
+    // The record: to skip an image that is up to date, and to know the files an earlier run
+    // wrote for it (removed if it now fails, remembered if its paths changed). A forced run of a
+    // workflow that writes no files needs neither, and saves a read per image.
+    let recorded = if resume.force && plan.writers.is_empty() {
+        None
+    } else {
+        resume.index.get(&label)
+    };
     let input = match read_input(job) {
         Ok(bytes) => bytes,
         Err(e) => {

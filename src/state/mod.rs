@@ -264,6 +264,18 @@ fn for_each_line(path: &Path, mut f: impl FnMut(u64, &[u8])) -> io::Result<()> {
 
 /// The input a line records, if it is a record of this version.
 fn line_input(line: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    // The lines flowrun writes begin `{"v":2,"input":"…"`: read a plain input name straight
+    // from there (most of the time of indexing a large log otherwise goes to parsing JSON).
+    const PREFIX: &[u8] = b"{\"v\":2,\"input\":\"";
+    if let Some(rest) = line.strip_prefix(PREFIX) {
+        if let Some(end) = rest.iter().position(|&b| b == b'"' || b == b'\\') {
+            if rest[end] == b'"' {
+                if let Ok(name) = std::str::from_utf8(&rest[..end]) {
+                    return Some(std::borrow::Cow::Borrowed(name));
+                }
+            }
+        }
+    }
     serde_json::from_slice::<Head>(line)
         .ok()
         .filter(|h| h.v == STATE_VERSION)
@@ -278,6 +290,8 @@ pub struct StateIndex {
     slots: Vec<Slot>,
     /// Lines in the log, of any version.
     lines: usize,
+    /// Of those, the records of this version.
+    current: usize,
 }
 
 impl StateIndex {
@@ -293,17 +307,23 @@ impl StateIndex {
                 slots.push(slot);
             }
         })?;
-        // The latest line of each input wins: within a hash, the largest offset first, and
-        // `dedup` keeps the first of each run.
-        slots.sort_unstable_by_key(|s| (s.hash, std::cmp::Reverse(s.offset())));
-        slots.dedup_by_key(|s| s.hash);
-        slots.shrink_to_fit();
         let file = match File::open(path) {
             Ok(f) => Some(f),
             Err(e) if e.kind() == io::ErrorKind::NotFound => None,
             Err(e) => return Err(e),
         };
-        Ok(StateIndex { file, slots, lines })
+        let current = slots.len();
+        // The latest line of each input wins: within a hash, the largest offset first, and
+        // `dedup` keeps the first of each run.
+        slots.sort_unstable_by_key(|s| (s.hash, std::cmp::Reverse(s.offset())));
+        slots.dedup_by_key(|s| s.hash);
+        slots.shrink_to_fit();
+        Ok(StateIndex {
+            file,
+            slots,
+            lines,
+            current,
+        })
     }
 
     /// How many inputs have a record.
@@ -374,16 +394,24 @@ fn latest_offsets(path: &Path) -> io::Result<Vec<u64>> {
 /// holds more than twice as many lines as inputs, or lines of another version.
 pub fn compact(path: &Path) -> io::Result<()> {
     let index = StateIndex::open(path)?;
-    if index.lines <= 2 * index.len().max(1) && index.lines == count_current(path)? {
+    if index.lines <= 2 * index.len().max(1) && index.lines == index.current {
         return Ok(());
     }
-    rewrite(path, Some)
-}
-
-fn count_current(path: &Path) -> io::Result<usize> {
-    let mut n = 0;
-    for_each_line(path, |_, line| n += usize::from(line_input(line).is_some()))?;
-    Ok(n)
+    // The latest line of each input, copied as it is.
+    let mut latest: Vec<u64> = index.slots.iter().map(|s| s.offset()).collect();
+    latest.sort_unstable();
+    drop(index);
+    let mut out = crate::sinks::atomic::AtomicFile::create(path)?;
+    let mut k = 0;
+    let mut result = Ok(());
+    for_each_line(path, |offset, line| {
+        if result.is_ok() && latest.get(k) == Some(&offset) {
+            k += 1;
+            result = out.write_all(line).and_then(|()| out.write_all(b"\n"));
+        }
+    })?;
+    result?;
+    out.commit()
 }
 
 /// Rewrites the log at `path` (atomically) with the latest record of each input, as `edit`
