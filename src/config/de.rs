@@ -362,6 +362,23 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
                     None => Err(Error::reported()),
                 }
             }
+            // `{ disk = 2 }`: a variant with a value, written as a table of one key.
+            Kind::Map(entries) if entries.len() == 1 => {
+                let e = &entries[0];
+                if !variants.contains(&e.key.as_str()) {
+                    return Err(self.report(
+                        Diag::new(
+                            e.key_pos,
+                            format!("unknown kind `{}` for {}", e.key, self.subject()),
+                        )
+                        .with_hint(suggest(&e.key, variants)),
+                    ));
+                }
+                visitor.visit_enum(VariantDe {
+                    entry: e,
+                    parent: self,
+                })
+            }
             _ => Err(self.report(self.mismatch(&format!(
                 "one of {}",
                 variants
@@ -395,6 +412,49 @@ impl<'de, 'a> de::Deserializer<'de> for NodeDe<'a> {
 
     serde::forward_to_deserialize_any! {
         i128 u128 bytes byte_buf unit_struct tuple_struct
+    }
+}
+
+/// An enum variant written as a table of one key: the key names the variant, the value is its
+/// content.
+struct VariantDe<'a> {
+    entry: &'a Entry,
+    parent: NodeDe<'a>,
+}
+
+impl<'de, 'a> de::EnumAccess<'de> for VariantDe<'a> {
+    type Error = Error;
+    type Variant = NodeDe<'a>;
+    fn variant_seed<V: DeserializeSeed<'de>>(
+        self,
+        seed: V,
+    ) -> Result<(V::Value, NodeDe<'a>), Error> {
+        let key = self.entry.key.as_str();
+        let v = seed
+            .deserialize(key.into_deserializer())
+            .map_err(|err: de::value::Error| <Error as de::Error>::custom(err))?;
+        Ok((v, self.parent.child(&self.entry.value, Some(key))))
+    }
+}
+
+impl<'de> de::VariantAccess<'de> for NodeDe<'_> {
+    type Error = Error;
+    fn unit_variant(self) -> Result<(), Error> {
+        Ok(())
+    }
+    fn newtype_variant_seed<T: DeserializeSeed<'de>>(self, seed: T) -> Result<T::Value, Error> {
+        let pos = self.node.pos;
+        seed.deserialize(self).map_err(|e| e.at(pos))
+    }
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_seq(self, visitor)
+    }
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        de::Deserializer::deserialize_struct(self, "", fields, visitor)
     }
 }
 

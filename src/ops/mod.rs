@@ -5,6 +5,7 @@
 
 pub mod boundary;
 pub mod elementwise;
+pub mod footprint;
 mod registry;
 
 pub use registry::*;

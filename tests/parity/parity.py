@@ -16,6 +16,9 @@ Three groups of cases, each one line of output:
          (bg = gaussian(input); comb = subtract/add/multiply/divide(input, bg); out =
          abs/clip/invert(comb)) over the same PNGs: every metric of every node, and mse between
          nodes, against numpy / skimage.metrics. Every op runs in every check.
+  ops    the per-op workloads of tests/parity/ops/<family>.py (see opcases.py): odd sizes,
+         constant images, gray / 16-bit / float / RGB inputs, each op's parameters at their
+         edges; every output pixel (written as float64 .npy) and every metric compared.
 
 Tolerances (docs/exactness.md, "Tolerances"): BMP bytes and input-side numbers identical; anything
 computed from the Gaussian within 1e-15 relative. (On AVX-512 CPUs numpy's np.exp is Intel SVML and
@@ -784,6 +787,13 @@ def case_background(flowrun: Path, workdir: Path) -> str:
 # ----------------------------------------------------------------------------------------------
 
 
+def run_op_case(opcases, flowrun: Path, case, workdir: Path) -> str:
+    try:
+        return opcases.run_case(flowrun, case, workdir)
+    except opcases.OpMismatch as e:
+        raise Mismatch(str(e))
+
+
 def find_reference(given: Path | None) -> Path | None:
     """The reference directory to use, or None after saying why there is none.
 
@@ -883,6 +893,14 @@ def main(argv=None) -> int:
             cases.append((f"glob color={color}",
                           lambda k=k, color=color: case_glob(flowrun, k, color, rng, workdir, indir)))
         cases.append(("workflows/background.toml", lambda: case_background(flowrun, workdir)))
+        # The per-op workloads of tests/parity/ops/ (see opcases.py).
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import opcases
+        for family, fam_cases in opcases.load_families(seed):
+            for k, oc in enumerate(fam_cases):
+                cases.append((f"op {family}: {oc.label}",
+                              lambda oc=oc, family=family, k=k: run_op_case(
+                                  opcases, flowrun, oc, workdir / "ops" / f"{family}-{k}")))
         graph_rng = random.Random(seed + 1)
         for k in range(len(UNARY)):
             cases.append((f"graph {k}",
