@@ -16,7 +16,11 @@ use ui::{OutError, Ui};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
-    let ui = Ui::new(cli.global.log_format == LogFormat::Json, cli.global.quiet);
+    let ui = Ui::new(
+        cli.global.log_format == LogFormat::Json,
+        cli.global.quiet,
+        cli.global.verbose > 0,
+    );
     init_logging(&cli.global, &ui);
     let result = match &cli.command {
         Some(Command::Run(args)) => cmd_run(args, &cli.global, &ui),

@@ -394,3 +394,70 @@ memory per worker: 1 image at the widest point
     );
     assert!(stdout(&mermaid).starts_with("flowchart TD\n  subgraph img0[\"image 0\"]\n"));
 }
+
+#[test]
+fn where_the_time_goes() {
+    let dir = with_file(
+        "w.toml",
+        r#"name = "t"
+[source]
+kind = "noise"
+count = 6
+shape = [64, 48]
+[[steps]]
+name = "soft"
+op = "gaussian"
+sigma = 2
+save = "out/{index}.bmp"
+[[steps]]
+name = "edge"
+op = "subtract"
+inputs = ["input", "soft"]
+[metrics]
+v = { op = "variance", on = "edge" }
+[output]
+results = "out/r.csv"
+"#,
+    );
+    let run = flowrun(dir.path(), &["w.toml", "-v", "--progress", "never"]);
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let out = stdout(&run);
+    let line = out.lines().find(|l| l.starts_with("time: ")).expect(&out);
+    for phase in ["generate ", "step soft ", "step edge ", "encode ", "write "] {
+        assert!(line.contains(phase), "{phase:?} missing from {line:?}");
+    }
+    // The shares are those of the sidecar, which holds every phase in the order images go
+    // through them.
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out/r.csv.meta.json")).unwrap())
+            .unwrap();
+    let phases = meta["time"]["phases"].as_array().unwrap();
+    let names: Vec<&str> = phases
+        .iter()
+        .map(|p| p["phase"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "check",
+            "generate",
+            "step soft",
+            "step edge",
+            "metrics",
+            "encode",
+            "write"
+        ]
+    );
+    let total: f64 = phases.iter().map(|p| p["s"].as_f64().unwrap()).sum();
+    let workers = meta["time"]["workers_s"].as_f64().unwrap();
+    assert!(
+        (total - workers).abs() <= 1e-9 * workers.max(1.0),
+        "{total} vs {workers}"
+    );
+    let shares: f64 = phases.iter().map(|p| p["share"].as_f64().unwrap()).sum();
+    assert!((shares - 1.0).abs() < 1e-9, "{shares}");
+    assert!(phases[2]["s"].as_f64().unwrap() > 0.0);
+    // Without -v there is no breakdown.
+    let quiet = flowrun(dir.path(), &["w.toml", "--force", "--progress", "never"]);
+    assert!(!stdout(&quiet).contains("time: "), "{}", stdout(&quiet));
+}

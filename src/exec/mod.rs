@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 pub use error::ImageError;
 pub use select::Selection;
-pub use task::{run_job, Outcome, Resume, Scratch};
+pub use task::{run_job, Outcome, Resume, Scratch, Timing};
 
 /// Rows a worker collects before handing them to the collector.
 const BATCH_ROWS: usize = 64;
@@ -129,6 +129,8 @@ pub struct Summary {
     pub expectations: Vec<String>,
     /// How many expectations failed.
     pub expectations_failed: u64,
+    /// Where the time of this run's images went, summed over the workers.
+    pub timing: Timing,
 }
 
 /// Rows of the results table by status.
@@ -219,10 +221,29 @@ fn write_meta(plan: &Plan, results: &Path, s: &Summary) -> std::io::Result<()> {
             "interrupted": s.interrupted,
             "elapsed_s": s.elapsed.as_secs_f64(),
         },
+        "time": time_json(plan, &s.timing),
     });
     let mut text = serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?;
     text.push('\n');
     crate::sinks::atomic::write_atomic(&results.with_file_name(name), text.as_bytes())
+}
+
+/// Where the time went, for the sidecar: each phase's seconds summed over the workers, and its
+/// share of their total.
+fn time_json(plan: &Plan, t: &Timing) -> serde_json::Value {
+    let total = t.total();
+    let phases: Vec<_> = t
+        .phases(plan)
+        .into_iter()
+        .map(|(phase, ns)| {
+            serde_json::json!({
+                "phase": phase,
+                "s": ns as f64 * 1e-9,
+                "share": if total == 0 { 0.0 } else { ns as f64 / total as f64 },
+            })
+        })
+        .collect();
+    serde_json::json!({ "workers_s": total as f64 * 1e-9, "phases": phases })
 }
 
 /// What a rerun would do with one image.
@@ -517,6 +538,7 @@ impl Collector<'_> {
         if outcome.skipped {
             self.summary.skipped += 1;
         }
+        self.summary.timing.add(&outcome.timing);
         let row = outcome.row;
         tracing::debug!(index = row.index, input = %row.input, status = row.status.name(), elapsed_ms = row.elapsed_ms, "image done");
         match row.status {

@@ -34,6 +34,8 @@ pub struct Scratch {
     folders: Folders,
     /// What decoding the current image had to say.
     notes: Notes,
+    /// Where the current image's time goes.
+    timing: Timing,
 }
 
 impl Scratch {
@@ -57,6 +59,102 @@ pub struct Resume<'a> {
     pub force: bool,
 }
 
+/// Where one image's time went, in nanoseconds: reading and checking its input, making each node
+/// of its graph, its metrics, encoding and writing its outputs. The clock is read once at the end
+/// of each phase (never per pixel), each phase taking the time since the previous one ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timing {
+    /// Reading the input file.
+    pub read: u64,
+    /// Deciding whether the image is up to date (hashing its input and recorded outputs).
+    pub check: u64,
+    /// Decoding the input, or generating it.
+    pub load: u64,
+    /// Each step (by the plan's step order); a step that carries its input's metrics along
+    /// includes them.
+    pub steps: Vec<u64>,
+    /// The metrics computed on their own.
+    pub metrics: u64,
+    /// Encoding the outputs (with a variance taken along the way, when one is).
+    pub encode: u64,
+    /// Writing the output files.
+    pub write: u64,
+    /// When the last phase ended.
+    clock: Option<Instant>,
+}
+
+impl Timing {
+    /// Adds another image's times.
+    pub fn add(&mut self, other: &Timing) {
+        self.read += other.read;
+        self.check += other.check;
+        self.load += other.load;
+        if self.steps.len() < other.steps.len() {
+            self.steps.resize(other.steps.len(), 0);
+        }
+        for (a, b) in self.steps.iter_mut().zip(&other.steps) {
+            *a += b;
+        }
+        self.metrics += other.metrics;
+        self.encode += other.encode;
+        self.write += other.write;
+    }
+}
+
+impl Timing {
+    /// The phases by name, in the order an image goes through them: `read` (files only),
+    /// `check`, `decode` (or `generate`), `step <name>` for each step, `metrics`, `encode`, `write`; each with its
+    /// total nanoseconds.
+    pub fn phases(&self, plan: &Plan) -> Vec<(String, u64)> {
+        let mut out = Vec::with_capacity(plan.steps.len() + 6);
+        if let SourcePlan::Noise { .. } = plan.source {
+            // Nothing is read: the moment before the check belongs to it.
+            out.push(("check".to_string(), self.read + self.check));
+            out.push(("generate".to_string(), self.load));
+        } else {
+            out.push(("read".to_string(), self.read));
+            out.push(("check".to_string(), self.check));
+            out.push(("decode".to_string(), self.load));
+        }
+        for (step, &ns) in plan.steps.iter().zip(&self.steps) {
+            out.push((format!("step {}", step.name), ns));
+        }
+        out.push(("metrics".to_string(), self.metrics));
+        out.push(("encode".to_string(), self.encode));
+        out.push(("write".to_string(), self.write));
+        out
+    }
+
+    /// The sum of all phases.
+    pub fn total(&self) -> u64 {
+        self.read
+            + self.check
+            + self.load
+            + self.steps.iter().sum::<u64>()
+            + self.metrics
+            + self.encode
+            + self.write
+    }
+}
+
+impl Timing {
+    /// Starts the clock at `t`.
+    fn starting(t: Instant) -> Timing {
+        Timing {
+            clock: Some(t),
+            ..Timing::default()
+        }
+    }
+
+    /// Nanoseconds since the last phase ended, which is now.
+    fn lap(&mut self) -> u64 {
+        let now = Instant::now();
+        let ns = self.clock.map_or(0, |t| (now - t).as_nanos() as u64);
+        self.clock = Some(now);
+        ns
+    }
+}
+
 /// What became of one image.
 pub struct Outcome {
     pub row: Row,
@@ -66,6 +164,8 @@ pub struct Outcome {
     pub skipped: bool,
     /// Things worth saying once per run that happened to this image.
     pub notes: Vec<&'static str>,
+    /// Where its time went.
+    pub timing: Timing,
 }
 
 /// Reads a job's input file (`None` for generated images).
@@ -119,32 +219,40 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
     } else {
         resume.index.get(&label)
     };
+    let mut timing = Timing::starting(start);
     let input = match read_input(job) {
         Ok(bytes) => bytes,
         Err(e) => {
             let row = failed_row(plan, job, label, e.to_string(), recorded.as_ref(), start);
+            timing.read = timing.lap();
             return Outcome {
                 row,
                 record: Some(Record::default()),
                 skipped: false,
                 notes: Vec::new(),
+                timing,
             };
         }
     };
+    timing.read = timing.lap();
     if !resume.force {
         if let Some(e) = &recorded {
             if why_run(plan, job, input.as_deref(), Some(e)).is_none() {
+                timing.check = timing.lap();
                 return Outcome {
                     row: e.row(job.index),
                     record: None,
                     skipped: true,
                     notes: Vec::new(),
+                    timing,
                 };
             }
         }
     }
     let input_hash = input.as_deref().map(input_hash);
+    timing.check = timing.lap();
     scratch.notes = Notes::default();
+    scratch.timing = timing;
     let (mut row, outputs) = run_image(plan, job, input.as_deref(), scratch, start);
     if !row.ok() {
         let note = remove_recorded_outputs(plan, recorded.as_ref());
@@ -167,6 +275,7 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
         }),
         skipped: false,
         notes: scratch.notes.warnings().collect(),
+        timing: std::mem::take(&mut scratch.timing),
     }
 }
 
@@ -370,19 +479,24 @@ fn process(
         files,
         folders,
         notes,
+        timing,
     } = scratch;
+    timing.steps.clear();
     images.resize_with(count, || None);
     sums.clear();
     sums.resize(count, None);
     files.resize_with(plan.writers.len(), Vec::new);
     let mut nodes = Nodes { images, sums, pool };
     let result = (|| {
-        // The writers whose files were encoded.
-        let mut encoded: Vec<usize> = Vec::with_capacity(plan.writers.len());
+        let mut encoded = Encoded {
+            files,
+            writers: Vec::with_capacity(plan.writers.len()),
+        };
         let mut img = nodes.pool.pop().unwrap_or_default();
         nodes.sums[0] = load(plan, job, input, &mut img, notes, wants_sum(plan, 0))?;
+        timing.load = timing.lap();
         nodes.images[0] = Some(img);
-        visit(plan, job, 0, &nodes, files, &mut encoded, &mut metrics)?;
+        visit(plan, job, 0, &nodes, &mut encoded, &mut metrics, timing)?;
         nodes.release(
             plan,
             0,
@@ -393,7 +507,10 @@ fn process(
         );
         for (s, step) in plan.steps.iter().enumerate() {
             let t = s + 1;
-            run_step(plan, s, step, &mut nodes, ops, &mut metrics).map_err(|e| match e {
+            let made = run_step(plan, s, step, &mut nodes, ops, &mut metrics);
+            let ns = timing.lap();
+            timing.steps.push(ns);
+            made.map_err(|e| match e {
                 StepFailure::Op(message) => ImageError::Step {
                     step: step.name.clone(),
                     op: step.op,
@@ -409,7 +526,7 @@ fn process(
                     visit: false,
                 },
             );
-            visit(plan, job, t, &nodes, files, &mut encoded, &mut metrics)?;
+            visit(plan, job, t, &nodes, &mut encoded, &mut metrics, timing)?;
             nodes.release(
                 plan,
                 t,
@@ -420,13 +537,16 @@ fn process(
             );
         }
         // Writer order, which is the order of the outputs in the row and the resume state.
-        encoded.sort_unstable();
+        encoded.writers.sort_unstable();
         let files: Vec<(&Path, &[u8])> = encoded
+            .writers
             .iter()
-            .map(|&w| (job.outputs[w].as_path(), files[w].as_slice()))
+            .map(|&w| (job.outputs[w].as_path(), encoded.files[w].as_slice()))
             .collect();
         commit(&files, folders)?;
-        Ok(files.iter().map(|(_, b)| output_hash(b)).collect())
+        let hashes = files.iter().map(|(_, b)| output_hash(b)).collect();
+        timing.write = timing.lap();
+        Ok(hashes)
     })();
     nodes.clear();
     result.map(|hashes| (metrics, hashes))
@@ -511,6 +631,13 @@ fn run_step(
     Ok(())
 }
 
+/// An image's encoded files: one buffer per writer, and the writers whose buffer holds this
+/// image's file.
+struct Encoded<'a> {
+    files: &'a mut [Vec<u8>],
+    writers: Vec<usize>,
+}
+
 /// Node `t`'s visit, right after it is made: its outputs are encoded and the metrics it completes
 /// computed (the variance's second pass riding along the first encoder that reads the image row
 /// by row; whatever it does not read is summed after the writers).
@@ -519,9 +646,9 @@ fn visit(
     job: &Job,
     t: usize,
     nodes: &Nodes,
-    files: &mut [Vec<u8>],
-    encoded: &mut Vec<usize>,
+    encoded: &mut Encoded,
     metrics: &mut [f64],
+    timing: &mut Timing,
 ) -> Result<(), ImageError> {
     let node = NodeRef::at(t);
     let sched = &plan.schedule;
@@ -568,10 +695,17 @@ fn visit(
                 v.advance(&img.data, rows * row_len);
             }
         };
-        encode_into_rows(img, format, writer.dtype, &mut files[w], &mut rows_read)
-            .map_err(|e| cannot(e.to_string()))?;
-        encoded.push(w);
+        encode_into_rows(
+            img,
+            format,
+            writer.dtype,
+            &mut encoded.files[w],
+            &mut rows_read,
+        )
+        .map_err(|e| cannot(e.to_string()))?;
+        encoded.writers.push(w);
     }
+    timing.encode += timing.lap();
     let var = var.map(|v| v.finish(&img.data)).unwrap_or(f64::NAN);
     for &k in at_visit {
         let m = &plan.metrics[k];
@@ -600,6 +734,7 @@ fn visit(
                 .map_err(failed)?;
         }
     }
+    timing.metrics += timing.lap();
     Ok(())
 }
 
