@@ -32,6 +32,10 @@ pub enum Command {
     Run(RunArgs),
     /// Compile the workflow and report every problem; compute nothing.
     Check(CheckArgs),
+    /// Watch the glob's folder and run the workflow on each image once it is complete, across
+    /// restarts and edits of the workflow (rows are appended to the results table as images
+    /// finish).
+    Watch(WatchArgs),
     /// Print the per-image task graph.
     Plan(PlanArgs),
     /// Print the workflow JSON Schema.
@@ -113,6 +117,56 @@ pub struct RunArgs {
     /// When another run of the workflow holds its lock, wait for it instead of failing.
     #[arg(long)]
     pub wait_lock: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct WatchArgs {
+    /// The workflow file (.toml, .yaml or .yml); its source must be a glob.
+    pub file: PathBuf,
+    /// Override a value, as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Worker threads (default: every available core).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// How long a file's size and times must hold still before it is taken (a file closed after
+    /// writing, or renamed into place, is taken at once).
+    #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = duration)]
+    pub settle: std::time::Duration,
+    /// How often the whole folder is listed again, in case an event was lost.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = duration)]
+    pub rescan: std::time::Duration,
+    /// Report a file that is still changing after this long (once).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
+    pub stuck_after: std::time::Duration,
+    /// Poll the folder every INTERVAL (default 1s) instead of using file events: for NFS, SMB,
+    /// 9p and FUSE folders, which deliver no events (flowrun polls those by itself).
+    #[arg(long, value_name = "INTERVAL", num_args = 0..=1, default_missing_value = "1s", value_parser = duration)]
+    pub poll: Option<std::time::Duration>,
+    /// Also ignore files matching GLOB (a name like `*.raw`, or a path below the folder like
+    /// `incoming/**`); temporary names (`.*`, `*.part`, `*.partial`, `*.filepart`, `*.tmp`,
+    /// `*~`, `*.crdownload`) always are. Repeatable.
+    #[arg(long, value_name = "GLOB")]
+    pub ignore: Vec<String>,
+    /// After an edit of the workflow, also redo the images already done whose results it changes.
+    #[arg(long)]
+    pub reprocess_on_change: bool,
+    /// Stop after DURATION with nothing to do.
+    #[arg(long, value_name = "DURATION", value_parser = duration)]
+    pub idle_timeout: Option<std::time::Duration>,
+    /// Stop after N images (computed, ok or failed).
+    #[arg(long, value_name = "N")]
+    pub max_images: Option<u64>,
+    /// Live counter on stderr (a terminal), besides one line per image on stdout.
+    #[arg(long, value_enum, default_value_t = Progress::Auto)]
+    pub progress: Progress,
+    /// When another run of the workflow holds its lock, wait for it instead of failing.
+    #[arg(long)]
+    pub wait_lock: bool,
+}
+
+fn duration(text: &str) -> Result<std::time::Duration, String> {
+    flowrun::timefmt::parse_duration(text)
 }
 
 #[derive(Args, Debug, Clone, Default)]

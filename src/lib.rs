@@ -23,6 +23,7 @@ pub mod sinks;
 pub mod source;
 pub mod state;
 pub mod timefmt;
+pub mod watch;
 
 pub use exit::Exit;
 pub use image::Image;

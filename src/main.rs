@@ -7,7 +7,8 @@ use clap::{CommandFactory, Parser};
 use cli::{Cli, Command, LogFormat, Progress as ProgressFlag};
 use flowrun::config::{load_file, schema_json};
 use flowrun::exec::{dry_run, run, Control, Decision, RunError, RunOptions, Selection};
-use flowrun::plan::{compile, graph, Plan};
+use flowrun::plan::{compile, compile_with, graph, CompileOptions, Plan};
+use flowrun::watch::{WatchOptions, WatchSpec};
 use flowrun::Exit;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -32,6 +33,7 @@ fn main() -> std::process::ExitCode {
             }
         },
         Some(Command::Check(args)) => cmd_check(&args.file, &args.set, &ui),
+        Some(Command::Watch(args)) => cmd_watch(args, &ui),
         Some(Command::Plan(args)) => cmd_plan(args, &ui),
         Some(Command::Clean(args)) => cmd_clean(args, &ui),
         Some(Command::Schema) => ui.out(&schema_json()).map(|()| Exit::Ok),
@@ -104,6 +106,69 @@ fn build(file: &Path, set: &[String], ui: &Ui) -> Result<Plan, Exit> {
         ui.warning(w);
     }
     Ok(plan)
+}
+
+/// Loads and compiles a workflow to watch (its folder may be empty so far).
+fn build_watch(file: &Path, set: &[String]) -> Result<WatchSpec, flowrun::diag::Report> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let loaded = load_file(file, set)?;
+    let plan = compile_with(&loaded, &cwd, CompileOptions { allow_empty: true })?;
+    let (pattern, exclude) = match &loaded.draft.source {
+        Some(flowrun::config::Source::Glob(g)) => (g.pattern.clone(), g.exclude.clone()),
+        _ => (String::new(), Vec::new()),
+    };
+    Ok(WatchSpec {
+        plan,
+        pattern,
+        exclude,
+    })
+}
+
+fn cmd_watch(args: &cli::WatchArgs, ui: &Ui) -> Result<Exit, OutError> {
+    let spec = match build_watch(&args.file, &args.set) {
+        Ok(s) => s,
+        Err(r) => {
+            ui.diagnostics(&r);
+            return Ok(Exit::Usage);
+        }
+    };
+    for w in &spec.plan.warnings {
+        ui.warning(w);
+    }
+    let live = match args.progress {
+        ProgressFlag::Always => true,
+        ProgressFlag::Never => false,
+        ProgressFlag::Auto => !ui.quiet && std::io::stderr().is_terminal(),
+    };
+    let control = Arc::new(Control::default());
+    stop_on_signals(&control, *ui);
+    let opts = WatchOptions {
+        jobs: args.jobs.map_or(0, usize::from),
+        settle: args.settle,
+        rescan: args.rescan,
+        stuck_after: args.stuck_after,
+        idle_timeout: args.idle_timeout,
+        max_images: args.max_images,
+        poll: args.poll,
+        ignore: args.ignore.clone(),
+        reprocess_on_change: args.reprocess_on_change,
+        wait_lock: args.wait_lock,
+        control,
+    };
+    let observer = ui::WatchLines::new(*ui, live);
+    let mut reload = || build_watch(&args.file, &args.set);
+    match flowrun::watch::watch(spec, &mut reload, &args.file, &opts, &observer) {
+        Ok(summary) => {
+            observer.clear();
+            ui.watch_summary(&summary)?;
+            Ok(summary.exit())
+        }
+        Err(flowrun::watch::WatchError::Run(e)) => Ok(run_error(&e, ui)),
+        Err(e) => {
+            ui.error(&e.to_string());
+            Ok(Exit::Usage)
+        }
+    }
 }
 
 /// `--only`, parsed against the plan's image count; a bad value is a usage error (exit 2).

@@ -56,3 +56,60 @@ mod tests {
         assert_eq!(utc_text(951_782_400), "2000-02-29 00:00:00 UTC");
     }
 }
+
+/// A duration as people write it: `250 ms`, `1 s`, `1.5 s`, `10 min`, `2 h`.
+pub fn duration(d: std::time::Duration) -> String {
+    let ms = d.as_millis();
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms.is_multiple_of(3_600_000) {
+        format!("{} h", ms / 3_600_000)
+    } else if ms.is_multiple_of(60_000) {
+        format!("{} min", ms / 60_000)
+    } else if ms.is_multiple_of(1000) {
+        format!("{} s", ms / 1000)
+    } else {
+        format!("{} s", d.as_secs_f64())
+    }
+}
+
+/// Parses a duration: a number with a unit `ms`, `s`, `m`/`min` or `h` (`500ms`, `1.5s`, `10m`),
+/// or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let t = text.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let value: f64 = num
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (write e.g. `500ms`, `2s`, `10m`)"))?;
+    let scale = match unit.trim() {
+        "ms" => 1e-3,
+        "" | "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        u => return Err(format!("`{text}`: unknown unit `{u}` (use ms, s, m or h)")),
+    };
+    std::time::Duration::try_from_secs_f64(value * scale)
+        .map_err(|_| format!("`{text}` is out of range"))
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn durations_round_trip() {
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));
+        assert_eq!(parse_duration("10m").unwrap(), Duration::from_secs(600));
+        assert_eq!(parse_duration("2").unwrap(), Duration::from_secs(2));
+        assert!(parse_duration("2 weeks").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert_eq!(duration(Duration::from_secs(600)), "10 min");
+        assert_eq!(duration(Duration::from_millis(250)), "250 ms");
+        assert_eq!(duration(Duration::from_millis(1500)), "1.5 s");
+    }
+}

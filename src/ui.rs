@@ -454,6 +454,156 @@ fn eta_text(secs: f64) -> String {
     }
 }
 
+/// What `flowrun watch` shows: one line per image on stdout (`ok`/`failed`, index, input, time
+/// or error), and on a terminal a live counter on stderr.
+pub struct WatchLines {
+    ui: Ui,
+    live: bool,
+    /// The counter is on screen.
+    shown: std::cell::Cell<bool>,
+    last: std::cell::Cell<Option<Instant>>,
+}
+
+impl WatchLines {
+    pub fn new(ui: Ui, live: bool) -> WatchLines {
+        WatchLines {
+            ui,
+            live,
+            shown: false.into(),
+            last: None.into(),
+        }
+    }
+
+    /// Removes the live counter.
+    pub fn clear(&self) {
+        if self.shown.replace(false) {
+            let _ = std::io::stderr().write_all(b"\r\x1b[K");
+        }
+    }
+
+    fn counter(&self, c: &flowrun::watch::Counts, force: bool) {
+        if !self.live {
+            return;
+        }
+        if !force
+            && self
+                .last
+                .get()
+                .is_some_and(|t| t.elapsed() < Duration::from_millis(100))
+        {
+            return;
+        }
+        self.last.set(Some(Instant::now()));
+        let mut text = format!("watching: {} ok", c.ok);
+        if c.failed > 0 {
+            text.push_str(&format!(", {} failed", c.failed));
+        }
+        if c.up_to_date > 0 {
+            text.push_str(&format!(", {} up to date", c.up_to_date));
+        }
+        text.push_str(&format!(
+            " · {} running, {} queued, {} settling",
+            c.running, c.queued, c.settling
+        ));
+        let _ = write!(std::io::stderr(), "\r\x1b[K{text}");
+        self.shown.set(true);
+    }
+}
+
+impl flowrun::watch::WatchObserver for WatchLines {
+    fn watching(&self, root: &std::path::Path, how: &str) {
+        self.clear();
+        self.ui
+            .note(&format!("watching `{}` ({how})", root.display()));
+    }
+
+    fn image(&self, row: &flowrun::sinks::results::Row, counts: &flowrun::watch::Counts) {
+        self.clear();
+        if !self.ui.quiet {
+            let line = match &row.error {
+                None => format!(
+                    "ok      {:>6}  {}  {:.1} ms\n",
+                    row.index, row.input, row.elapsed_ms
+                ),
+                Some(e) => format!("failed  {:>6}  {}  {e}\n", row.index, row.input),
+            };
+            let _ = self.ui.out(&line);
+        }
+        self.counter(counts, true);
+    }
+
+    fn counts(&self, counts: &flowrun::watch::Counts) {
+        self.counter(counts, false);
+    }
+
+    fn note(&self, text: &str) {
+        self.clear();
+        self.ui.note(text);
+    }
+
+    fn warning(&self, text: &str) {
+        self.clear();
+        self.ui.warning(text);
+    }
+
+    fn reloaded(&self, plan: &Plan) {
+        self.clear();
+        self.ui.note(&format!(
+            "workflow reloaded (blake3 {}): it applies to the images that start from now on",
+            &plan.workflow_hash[..12]
+        ));
+    }
+
+    fn reload_failed(&self, report: &Report) {
+        self.clear();
+        self.ui.diagnostics(report);
+        self.ui
+            .warning("the edited workflow has errors: the previous one goes on");
+    }
+
+    fn waiting_for_lock(&self, holder: &str) {
+        self.ui.note(&format!(
+            "waiting for another flowrun run of this workflow to finish ({holder})"
+        ));
+    }
+}
+
+impl Ui {
+    /// The line after a watch ends.
+    pub fn watch_summary(&self, s: &flowrun::watch::WatchSummary) -> Result<(), OutError> {
+        use flowrun::watch::Ended;
+        if self.quiet {
+            return Ok(());
+        }
+        let c = &s.counts;
+        let why = match s.ended {
+            Ended::Stopped => "stopped",
+            Ended::Idle => "idle",
+            Ended::MaxImages => "--max-images reached",
+        };
+        if self.json {
+            self.json_line(
+                "INFO",
+                serde_json::json!({
+                    "message": "watch finished", "ended": why, "ok": c.ok,
+                    "failed": c.failed, "up_to_date": c.up_to_date,
+                    "elapsed_s": s.elapsed.as_secs_f64(),
+                }),
+            );
+            return Ok(());
+        }
+        let n = c.ok + c.failed;
+        self.out(&format!(
+            "watch: {n} {} ({} ok, {} failed), {} up to date, in {:.1} s ({why})\n",
+            plural(n, "image"),
+            c.ok,
+            c.failed,
+            c.up_to_date,
+            s.elapsed.as_secs_f64()
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

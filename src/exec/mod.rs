@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 pub use error::ImageError;
 pub use select::Selection;
-pub use task::{run_job, Outcome, Resume, Scratch, Timing};
+pub use task::{run_job, run_job_with, Outcome, Resume, Scratch, Timing};
 
 /// Rows a worker collects before handing them to the collector.
 const BATCH_ROWS: usize = 64;
@@ -99,6 +99,15 @@ impl Control {
             }
         }
         self.in_flight()
+    }
+
+    /// An image starts (`true`) or ends (`false`) being computed.
+    pub(crate) fn image_in_flight(&self, starts: bool) {
+        if starts {
+            self.in_flight.fetch_add(1, Ordering::Relaxed);
+        } else {
+            self.in_flight.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     fn track_temp(&self, path: &Path) {
@@ -299,7 +308,7 @@ fn positions(plan: &Plan, opts: &RunOptions) -> Selection {
 /// Creates the output folders (once per run, not per file) and removes the temp files that
 /// killed runs left in them and in the state folder (only those whose owner is gone). A folder
 /// that cannot be created is left to fail the images that write to it, each as a failed row.
-fn prepare_output_dirs(plan: &Plan) {
+pub(crate) fn prepare_output_dirs(plan: &Plan) {
     for dir in plan.output_dirs.iter().chain([&plan.state.dir]) {
         if std::fs::create_dir_all(dir).is_ok() {
             crate::sinks::atomic::remove_stale_temps(dir);
@@ -342,8 +351,8 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         .unwrap_or_default();
     let sink = ResultsSink::create(plan).map_err(|e| RunError::Results(results_path.clone(), e))?;
     let control = opts.control.clone().unwrap_or_default();
-    if let Some(sk) = &sink {
-        control.track_temp(sk.temp_path());
+    if let Some(t) = sink.as_ref().and_then(ResultsSink::temp_path) {
+        control.track_temp(t);
     }
     tracing::info!(images = positions.len(), threads, workflow = %plan.name, "run started");
     if let Some(o) = &observer {

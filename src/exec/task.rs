@@ -209,16 +209,27 @@ pub(super) fn why_run(
 /// Runs one job — or skips it when `resume` shows it up to date. Never panics outward (a panic
 /// becomes a failed row).
 pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -> Outcome {
-    let start = Instant::now();
-    let label = job.input_label();
     // The record: to skip an image that is up to date, and to know the files an earlier run
     // wrote for it (removed if it now fails, remembered if its paths changed). A forced run of a
     // workflow that writes no files needs neither, and saves a read per image.
     let recorded = if resume.force && plan.writers.is_empty() {
         None
     } else {
-        resume.index.get(&label)
+        resume.index.get(&job.input_label())
     };
+    run_job_with(plan, job, scratch, resume.force, recorded)
+}
+
+/// [`run_job`] with the image's record already looked up (`recorded`).
+pub fn run_job_with(
+    plan: &Plan,
+    job: &Job,
+    scratch: &mut Scratch,
+    force: bool,
+    recorded: Option<Entry>,
+) -> Outcome {
+    let start = Instant::now();
+    let label = job.input_label();
     let mut timing = Timing::starting(start);
     let input = match read_input(job) {
         Ok(bytes) => bytes,
@@ -235,7 +246,7 @@ pub fn run_job(plan: &Plan, job: &Job, scratch: &mut Scratch, resume: &Resume) -
         }
     };
     timing.read = timing.lap();
-    if !resume.force {
+    if !force {
         if let Some(e) = &recorded {
             if why_run(plan, job, input.as_deref(), Some(e)).is_none() {
                 timing.check = timing.lap();

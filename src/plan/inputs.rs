@@ -9,13 +9,15 @@
 use std::collections::HashSet;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// The input files of a run.
 #[derive(Debug, Default)]
 pub struct InputSet {
     files: Arc<[PathBuf]>,
     ids: OnceLock<HashSet<FileId>>,
+    /// Inputs added while the run goes on (a watched folder's new files).
+    added: RwLock<HashSet<FileId>>,
 }
 
 /// A file's identity: what two paths leading to the same file share.
@@ -40,6 +42,14 @@ impl InputSet {
         InputSet {
             files,
             ids: OnceLock::new(),
+            added: RwLock::default(),
+        }
+    }
+
+    /// Adds the existing file at `path` to the inputs (a file that cannot be read is no input).
+    pub fn add(&self, path: &Path) {
+        if let (Ok(meta), Ok(mut added)) = (std::fs::metadata(path), self.added.write()) {
+            added.insert(id_of(&meta, path));
         }
     }
 
@@ -55,11 +65,16 @@ impl InputSet {
     /// Whether the existing file at `path` (not following a final symlink: replacing a link
     /// leaves its target alone) is one of the inputs.
     pub fn holds(&self, path: &Path) -> bool {
-        if self.files.is_empty() {
+        let added = self.added.read().map_or(0, |a| a.len());
+        if self.files.is_empty() && added == 0 {
             return false;
         }
         match std::fs::symlink_metadata(path) {
-            Ok(meta) if meta.is_file() => self.ids().contains(&id_of(&meta, path)),
+            Ok(meta) if meta.is_file() => {
+                let id = id_of(&meta, path);
+                self.ids().contains(&id)
+                    || (added > 0 && self.added.read().is_ok_and(|a| a.contains(&id)))
+            }
             _ => false,
         }
     }

@@ -13,7 +13,7 @@ pub mod pattern;
 mod places;
 pub mod schedule;
 
-pub use compile::compile;
+pub use compile::{compile, compile_with, Options as CompileOptions};
 pub use paths::clean_path;
 
 use crate::metrics::Measure;
@@ -78,6 +78,17 @@ impl Plan {
             outputs: self.writers.iter().map(|w| w.render(&names)).collect(),
         }
     }
+
+    /// The job of the glob source's file `file` as image `index`, whether or not it is among
+    /// the files listed at compile time (a watched folder's new files).
+    pub fn job_for(&self, file: PathBuf, index: u64) -> Job {
+        let names = self.source.names_of(Some(&file), index);
+        Job {
+            index,
+            file: Some(file),
+            outputs: self.writers.iter().map(|w| w.render(&names)).collect(),
+        }
+    }
 }
 
 /// How a job's input image is produced.
@@ -118,12 +129,17 @@ impl SourcePlan {
 
     /// Image `pos`'s values of the per-image placeholders.
     pub fn names(&self, pos: usize) -> ImageNames {
-        let index = pos as u64;
+        self.names_of(self.file(pos), pos as u64)
+    }
+
+    /// The placeholders' values of image `index` read from `file` (glob sources; `None` for
+    /// generated images).
+    pub fn names_of(&self, file: Option<&Path>, index: u64) -> ImageNames {
         let text = |s: Option<&std::ffi::OsStr>| {
             s.map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
         };
-        match (self, self.file(pos)) {
+        match (self, file) {
             (SourcePlan::Files { root, .. }, Some(f)) => ImageNames {
                 index,
                 stem: text(f.file_stem()),

@@ -83,7 +83,10 @@ impl Row {
 
 /// Streams rows into the results file.
 pub struct ResultsSink {
-    out: BufWriter<AtomicFile>,
+    out: BufWriter<Out>,
+    /// Rows are appended to the table as it is (watch mode: CSV, or JSON Lines), each with the
+    /// workflow hash it ran with, instead of a whole table written and moved into place.
+    stream: Option<String>,
     format: ResultsFormat,
     columns: Vec<String>,
     /// How many metric and output columns there are.
@@ -101,29 +104,155 @@ impl ResultsSink {
             return Ok(None);
         };
         let file = AtomicFile::create(&r.path)?;
+        let mut sink = ResultsSink::new(plan, r.format, Out::Atomic(file), None);
+        match sink.format {
+            ResultsFormat::Csv => {
+                let header = sink.csv_header();
+                sink.out.write_all(header.as_bytes())?;
+            }
+            ResultsFormat::Json => sink.out.write_all(b"[")?,
+        }
+        Ok(Some(sink))
+    }
+
+    fn new(plan: &Plan, format: ResultsFormat, out: Out, stream: Option<String>) -> ResultsSink {
         let mut columns: Vec<String> = ["index", "input", "status", "error"]
             .map(String::from)
             .to_vec();
         columns.extend(plan.metric_columns.iter().cloned());
         columns.extend(plan.writers.iter().map(|w| w.column.clone()));
         columns.push("elapsed_ms".into());
-        let mut sink = ResultsSink {
-            out: BufWriter::new(file),
-            format: r.format,
+        if stream.is_some() {
+            columns.push("workflow_blake3".into());
+        }
+        ResultsSink {
+            out: BufWriter::new(out),
+            stream,
+            format,
             columns,
             metrics: plan.metric_columns.len(),
             outputs: plan.writers.len(),
             rows: 0,
             line: String::new(),
-        };
-        match sink.format {
-            ResultsFormat::Csv => {
-                let header: Vec<String> = sink.columns.iter().map(|c| csv_field(c)).collect();
-                writeln!(sink.out, "{}", header.join(","))?;
-            }
-            ResultsFormat::Json => sink.out.write_all(b"[")?,
         }
-        Ok(Some(sink))
+    }
+
+    fn csv_header(&self) -> String {
+        let header: Vec<String> = self.columns.iter().map(|c| csv_field(c)).collect();
+        format!("{}\n", header.join(","))
+    }
+
+    /// Opens the table for appending rows as they come (watch mode): CSV, or JSON Lines (one
+    /// object per line) for a `.json` table, each row with the hash of the workflow it ran with.
+    /// A table that exists with these columns is continued; any other (a batch run's JSON
+    /// array, other columns) is replaced by an empty one, which the second value says.
+    pub fn append(plan: &Plan) -> io::Result<Option<(ResultsSink, bool)>> {
+        let Some(r) = &plan.results else {
+            return Ok(None);
+        };
+        let mut sink = ResultsSink::new(
+            plan,
+            r.format,
+            Out::Closed,
+            Some(plan.workflow_hash.clone()),
+        );
+        let header = match r.format {
+            ResultsFormat::Csv => sink.csv_header(),
+            ResultsFormat::Json => String::new(),
+        };
+        let existing = match std::fs::File::open(&r.path) {
+            Ok(f) => {
+                let mut first = String::new();
+                io::BufRead::read_line(&mut io::BufReader::new(f), &mut first)?;
+                Some(first)
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+            Err(e) => return Err(e),
+        };
+        let fits = |first: &str| match r.format {
+            ResultsFormat::Csv => first == header,
+            ResultsFormat::Json => {
+                serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(first)
+                    .is_ok_and(|o| o.keys().eq(sink.columns.iter()))
+            }
+        };
+        let replaced = match &existing {
+            Some(first) if first.is_empty() || fits(first) => false,
+            Some(_) => {
+                // A batch run's table: its rows are kept, with an empty workflow column.
+                let text = std::fs::read_to_string(&r.path)?;
+                match sink.continued(&text) {
+                    Some(converted) => {
+                        super::atomic::write_atomic(&r.path, converted.as_bytes())?;
+                        false
+                    }
+                    None => {
+                        let mut old = r.path.as_os_str().to_os_string();
+                        old.push(".old");
+                        std::fs::rename(&r.path, &old)?;
+                        super::atomic::write_atomic(&r.path, header.as_bytes())?;
+                        true
+                    }
+                }
+            }
+            None => {
+                super::atomic::write_atomic(&r.path, header.as_bytes())?;
+                false
+            }
+        };
+        let file = std::fs::OpenOptions::new().append(true).open(&r.path)?;
+        sink.out = BufWriter::new(Out::Append(file));
+        sink.rows = 1;
+        Ok(Some((sink, replaced)))
+    }
+
+    /// A batch run's table `text` with the same columns, as this streaming table (its rows with
+    /// an empty workflow column); `None` if its columns differ.
+    fn continued(&self, text: &str) -> Option<String> {
+        let batch = &self.columns[..self.columns.len() - 1];
+        match self.format {
+            ResultsFormat::Csv => {
+                let header: Vec<String> = batch.iter().map(|c| csv_field(c)).collect();
+                let header = format!("{}\n", header.join(","));
+                let body = text.strip_prefix(header.as_str())?;
+                let mut out = self.csv_header();
+                // Records end at a line break outside quotes.
+                let mut quoted = false;
+                for ch in body.chars() {
+                    match ch {
+                        '"' => quoted = !quoted,
+                        '\n' if !quoted => out.push(','),
+                        _ => {}
+                    }
+                    out.push(ch);
+                }
+                Some(out)
+            }
+            ResultsFormat::Json => {
+                let rows: Vec<serde_json::Map<String, serde_json::Value>> =
+                    serde_json::from_str(text).ok()?;
+                let mut out = String::new();
+                for mut row in rows {
+                    if !row.keys().eq(batch.iter()) {
+                        return None;
+                    }
+                    row.insert(
+                        self.columns[self.columns.len() - 1].clone(),
+                        serde_json::Value::Null,
+                    );
+                    out.push_str(&serde_json::to_string(&row).ok()?);
+                    out.push('\n');
+                }
+                Some(out)
+            }
+        }
+    }
+
+    /// Sets the workflow hash the rows appended from now on carry.
+    pub fn set_workflow(&mut self, hash: &str) {
+        if let Some(h) = self.stream.as_mut() {
+            *h = hash.to_string();
+        }
     }
 
     /// Appends one row (buffered; [`ResultsSink::flush`] pushes it to the file).
@@ -156,11 +285,19 @@ impl ResultsSink {
                 if row.ran() {
                     push_ms(line, row.elapsed_ms);
                 }
+                if let Some(h) = &self.stream {
+                    line.push(',');
+                    line.push_str(h);
+                }
                 line.push('\n');
                 self.out.write_all(line.as_bytes())?;
             }
             ResultsFormat::Json => {
-                let mut obj = String::from(if self.rows == 0 { "\n  {" } else { ",\n  {" });
+                let mut obj = String::from(match (&self.stream, self.rows) {
+                    (Some(_), _) => "{",
+                    (None, 0) => "\n  {",
+                    (None, _) => ",\n  {",
+                });
                 let mut values: Vec<String> = vec![
                     row.index.to_string(),
                     json_str(&row.input),
@@ -184,6 +321,9 @@ impl ResultsSink {
                     ms.push_str("null");
                 }
                 values.push(ms);
+                if let Some(h) = &self.stream {
+                    values.push(json_str(h));
+                }
                 for (k, (c, v)) in self.columns.iter().zip(&values).enumerate() {
                     if k > 0 {
                         obj.push_str(", ");
@@ -193,6 +333,9 @@ impl ResultsSink {
                     obj.push_str(v);
                 }
                 obj.push('}');
+                if self.stream.is_some() {
+                    obj.push('\n');
+                }
                 self.out.write_all(obj.as_bytes())?;
             }
         }
@@ -200,9 +343,13 @@ impl ResultsSink {
         Ok(())
     }
 
-    /// The temporary file the table is written to until [`ResultsSink::finish`].
-    pub fn temp_path(&self) -> &std::path::Path {
-        self.out.get_ref().temp_path()
+    /// The temporary file the table is written to until [`ResultsSink::finish`] (none when
+    /// rows are appended to the table itself).
+    pub fn temp_path(&self) -> Option<&std::path::Path> {
+        match self.out.get_ref() {
+            Out::Atomic(f) => Some(f.temp_path()),
+            _ => None,
+        }
     }
 
     /// Pushes buffered rows to the (temp) file, so a reader can follow the run.
@@ -212,11 +359,40 @@ impl ResultsSink {
 
     /// Closes the table and moves it into place.
     pub fn finish(mut self) -> io::Result<()> {
-        if self.format == ResultsFormat::Json {
+        if self.format == ResultsFormat::Json && self.stream.is_none() {
             self.out
                 .write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
         }
-        self.out.into_inner().map_err(|e| e.into_error())?.commit()
+        match self.out.into_inner().map_err(|e| e.into_error())? {
+            Out::Atomic(f) => f.commit(),
+            Out::Append(f) => f.sync_data(),
+            Out::Closed => Ok(()),
+        }
+    }
+}
+
+/// Where the rows go: a temp file moved into place at the end, or the table itself.
+enum Out {
+    Atomic(AtomicFile),
+    Append(std::fs::File),
+    Closed,
+}
+
+impl io::Write for Out {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Out::Atomic(f) => f.write(buf),
+            Out::Append(f) => f.write(buf),
+            Out::Closed => Err(io::ErrorKind::NotConnected.into()),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Out::Atomic(f) => f.flush(),
+            Out::Append(f) => f.flush(),
+            Out::Closed => Ok(()),
+        }
     }
 }
 

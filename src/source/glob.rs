@@ -119,6 +119,7 @@ fn split(pattern: &str) -> Split<'_> {
 
 /// Decides whether a hidden entry may be visited: only when a pattern component starting with
 /// `.` matches its name at its depth (or at any depth after a `**`).
+#[derive(Debug, Clone)]
 struct HiddenRule {
     /// (component glob, its 1-based depth, whether a `**` precedes it).
     dot_components: Vec<(GlobMatcher, usize, bool)>,
@@ -147,104 +148,178 @@ impl HiddenRule {
 /// Expands `pattern` (relative to `cwd` unless absolute) into the matching files, minus those
 /// matching any of `exclude`; see the module docs for the rules. An empty match is `Ok`.
 pub fn expand(pattern: &str, exclude: &[String], cwd: &Path) -> Result<GlobMatch, GlobError> {
-    let Split {
-        absolute,
-        prefix,
-        rest,
-    } = split(pattern);
-    if rest.is_empty() || pattern.ends_with('/') {
-        return Err(GlobError::NoFileComponent(pattern.to_string()));
-    }
-    let glob = build_glob(&rest.join("/"))?;
-    let hidden = HiddenRule::new(&rest)?;
-    let mut excludes = GlobSetBuilder::new();
-    for ex in exclude {
-        let spelled = ex.strip_prefix("./").unwrap_or(ex);
-        excludes.add(
-            GlobBuilder::new(spelled)
-                .literal_separator(true)
-                .backslash_escape(true)
-                .build()
-                .map_err(|e| GlobError::BadPattern {
-                    pattern: ex.clone(),
-                    message: e.kind().to_string(),
-                })?,
-        );
-    }
-    let excludes: GlobSet = excludes.build().map_err(|e| GlobError::BadPattern {
-        pattern: exclude.join(", "),
-        message: e.kind().to_string(),
-    })?;
+    Ok(Matcher::new(pattern, exclude, cwd)?.walk())
+}
 
-    // The prefix as the pattern spells it (for excludes) and as a filesystem path (the root).
-    let spelled_prefix: PathBuf = if absolute {
-        std::iter::once("/").chain(prefix.iter().copied()).collect()
-    } else {
-        prefix.iter().collect()
-    };
-    let root = cwd.join(&spelled_prefix);
-    let max_depth = if rest.iter().any(|c| c.contains("**")) {
-        usize::MAX
-    } else {
-        rest.len()
-    };
+/// A compiled pattern with its excludes: lists the matching files ([`Matcher::walk`]) or decides
+/// for one path ([`Matcher::matches`]) by the same rules — what a folder watcher needs.
+#[derive(Debug, Clone)]
+pub struct Matcher {
+    /// The walk root: the pattern's fixed literal prefix, resolved against `cwd`.
+    root: PathBuf,
+    /// The prefix as the pattern spells it (excludes are matched against it).
+    spelled_prefix: PathBuf,
+    glob: GlobMatcher,
+    hidden: HiddenRule,
+    exclude: Vec<String>,
+    excludes: GlobSet,
+    /// How deep below the root a match can be (`usize::MAX` with `**`).
+    max_depth: usize,
+}
 
-    let walker = WalkDir::new(&root)
-        .follow_links(false)
-        .min_depth(1)
-        .max_depth(max_depth)
-        .into_iter()
-        .filter_entry(|e| {
-            let name = e.file_name();
-            e.depth() == 0
-                || !name.as_encoded_bytes().starts_with(b".")
-                || hidden.allows(name, e.depth())
-        });
-    let mut found: Vec<PathBuf> = Vec::new();
-    let mut links = Vec::new();
-    let mut used = vec![false; exclude.len()];
-    for entry in walker.filter_map(Result::ok) {
-        let ft = entry.file_type();
-        // A symlink counts when it leads to a regular file — or leads nowhere (dangling, or a
-        // loop): then the file is listed and fails when read, as a row naming it, instead of
-        // vanishing silently. Links to folders are not entered.
-        let is_file = ft.is_file()
-            || (ft.is_symlink() && std::fs::metadata(entry.path()).map_or(true, |m| m.is_file()));
-        if !is_file {
-            continue;
+impl Matcher {
+    pub fn new(pattern: &str, exclude: &[String], cwd: &Path) -> Result<Matcher, GlobError> {
+        let Split {
+            absolute,
+            prefix,
+            rest,
+        } = split(pattern);
+        if rest.is_empty() || pattern.ends_with('/') {
+            return Err(GlobError::NoFileComponent(pattern.to_string()));
         }
-        let Ok(rel) = entry.path().strip_prefix(&root) else {
-            continue;
+        let glob = build_glob(&rest.join("/"))?;
+        let hidden = HiddenRule::new(&rest)?;
+        let mut excludes = GlobSetBuilder::new();
+        for ex in exclude {
+            let spelled = ex.strip_prefix("./").unwrap_or(ex);
+            excludes.add(
+                GlobBuilder::new(spelled)
+                    .literal_separator(true)
+                    .backslash_escape(true)
+                    .build()
+                    .map_err(|e| GlobError::BadPattern {
+                        pattern: ex.clone(),
+                        message: e.kind().to_string(),
+                    })?,
+            );
+        }
+        let excludes: GlobSet = excludes.build().map_err(|e| GlobError::BadPattern {
+            pattern: exclude.join(", "),
+            message: e.kind().to_string(),
+        })?;
+        let spelled_prefix: PathBuf = if absolute {
+            std::iter::once("/").chain(prefix.iter().copied()).collect()
+        } else {
+            prefix.iter().collect()
         };
-        if !glob.is_match(rel) {
-            continue;
-        }
-        if !exclude.is_empty() {
-            let hits = excludes.matches(spelled_prefix.join(rel));
-            if !hits.is_empty() {
-                hits.into_iter().for_each(|k| used[k] = true);
+        let max_depth = if rest.iter().any(|c| c.contains("**")) {
+            usize::MAX
+        } else {
+            rest.len()
+        };
+        Ok(Matcher {
+            root: cwd.join(&spelled_prefix),
+            spelled_prefix,
+            glob,
+            hidden,
+            exclude: exclude.to_vec(),
+            excludes,
+            max_depth,
+        })
+    }
+
+    /// The folder the pattern's files are under.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Whether matches can be below sub-folders of the root (a watch must then be recursive).
+    pub fn nested(&self) -> bool {
+        self.max_depth > 1
+    }
+
+    /// Whether the folder `dir` (below the root) can hold matches: not too deep, not hidden
+    /// unless the pattern names it.
+    pub fn may_enter(&self, dir: &Path) -> bool {
+        let Ok(rel) = dir.strip_prefix(&self.root) else {
+            return false;
+        };
+        let depth = rel.components().count();
+        depth < self.max_depth && self.visible(rel)
+    }
+
+    /// Whether every component of `rel` may be visited (hidden ones only when the pattern
+    /// names them).
+    fn visible(&self, rel: &Path) -> bool {
+        rel.components().enumerate().all(|(i, c)| {
+            let name = c.as_os_str();
+            !name.as_encoded_bytes().starts_with(b".") || self.hidden.allows(name, i + 1)
+        })
+    }
+
+    /// Whether the file at `path` (under the root) matches: the pattern, the hidden-name rule
+    /// and no exclude. The file itself is not looked at.
+    pub fn matches(&self, path: &Path) -> bool {
+        let Ok(rel) = path.strip_prefix(&self.root) else {
+            return false;
+        };
+        self.glob.is_match(rel)
+            && self.visible(rel)
+            && (self.exclude.is_empty() || !self.excludes.is_match(self.spelled_prefix.join(rel)))
+    }
+
+    /// Lists the matching files (see the module docs for the rules).
+    pub fn walk(&self) -> GlobMatch {
+        let root = &self.root;
+        let walker = WalkDir::new(root)
+            .follow_links(false)
+            .min_depth(1)
+            .max_depth(self.max_depth)
+            .into_iter()
+            .filter_entry(|e| {
+                let name = e.file_name();
+                e.depth() == 0
+                    || !name.as_encoded_bytes().starts_with(b".")
+                    || self.hidden.allows(name, e.depth())
+            });
+        let mut found: Vec<PathBuf> = Vec::new();
+        let mut links = Vec::new();
+        let mut used = vec![false; self.exclude.len()];
+        for entry in walker.filter_map(Result::ok) {
+            let ft = entry.file_type();
+            // A symlink counts when it leads to a regular file — or leads nowhere (dangling, or
+            // a loop): then the file is listed and fails when read, as a row naming it, instead
+            // of vanishing silently. Links to folders are not entered.
+            let is_file = ft.is_file()
+                || (ft.is_symlink()
+                    && std::fs::metadata(entry.path()).map_or(true, |m| m.is_file()));
+            if !is_file {
                 continue;
             }
+            let Ok(rel) = entry.path().strip_prefix(root) else {
+                continue;
+            };
+            if !self.glob.is_match(rel) {
+                continue;
+            }
+            if !self.exclude.is_empty() {
+                let hits = self.excludes.matches(self.spelled_prefix.join(rel));
+                if !hits.is_empty() {
+                    hits.into_iter().for_each(|k| used[k] = true);
+                    continue;
+                }
+            }
+            if ft.is_symlink() {
+                links.push(root.join(rel));
+            }
+            found.push(rel.to_path_buf());
         }
-        if ft.is_symlink() {
-            links.push(root.join(rel));
+        found.sort_by(|a, b| natural_cmp(a, b));
+        let files = found.iter().map(|rel| root.join(rel)).collect();
+        let unused_excludes = self
+            .exclude
+            .iter()
+            .zip(used)
+            .filter(|(_, u)| !u)
+            .map(|(e, _)| e.clone())
+            .collect();
+        GlobMatch {
+            root: root.clone(),
+            files,
+            links,
+            unused_excludes,
         }
-        found.push(rel.to_path_buf());
     }
-    found.sort_by(|a, b| natural_cmp(a, b));
-    let files = found.iter().map(|rel| root.join(rel)).collect();
-    let unused_excludes = exclude
-        .iter()
-        .zip(used)
-        .filter(|(_, u)| !u)
-        .map(|(e, _)| e.clone())
-        .collect();
-    Ok(GlobMatch {
-        root,
-        files,
-        links,
-        unused_excludes,
-    })
 }
 
 #[cfg(test)]

@@ -122,6 +122,40 @@ pub struct Current<'a> {
 }
 
 impl Entry {
+    /// The record [`StateLog::append`] writes for a computed image's `row` and `record`, made
+    /// by plan `plan` (its fingerprint).
+    pub fn of(row: &Row, record: &Record, plan: &str) -> Entry {
+        let ok = row.status == RowStatus::Ok;
+        Entry {
+            v: STATE_VERSION,
+            input: row.input.clone(),
+            index: row.index,
+            status: if ok { Status::Ok } else { Status::Failed },
+            plan: plan.to_string(),
+            input_hash: record.input_hash.map(hex),
+            metrics: if ok {
+                row.metrics
+                    .iter()
+                    .map(|&v| Repr::new(v).as_str().to_string())
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            outputs: if ok {
+                row.outputs
+                    .iter()
+                    .zip(&record.outputs)
+                    .map(|(p, h)| (p.clone(), hex(*h)))
+                    .collect()
+            } else {
+                Vec::new()
+            },
+            error: row.error.clone(),
+            elapsed_ms: row.elapsed_ms,
+            orphans: record.orphans.clone(),
+        }
+    }
+
     /// The results row this record stands for, as image `index` of the current run.
     pub fn row(&self, index: u64) -> Row {
         let ok = self.status == Status::Ok;
@@ -590,6 +624,12 @@ impl StateLog {
         }
         self.appended += 1;
         Ok(())
+    }
+
+    /// The plan fingerprint the records appended from now on carry (a workflow reloaded while
+    /// it runs).
+    pub fn set_plan(&mut self, plan: &str) {
+        self.plan = plan.to_string();
     }
 
     /// Hands the appended records to the OS (they then survive the process being killed).

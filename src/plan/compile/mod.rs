@@ -67,8 +67,20 @@ impl Ctx<'_> {
     }
 }
 
+/// How a workflow is compiled.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// A glob that matches no file is not an error (a watched folder that is empty so far).
+    pub allow_empty: bool,
+}
+
 /// Compiles `loaded` into a plan, or returns every problem found. `cwd` resolves relative globs.
 pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
+    compile_with(loaded, cwd, Options::default())
+}
+
+/// [`compile`], with options.
+pub fn compile_with(loaded: &Loaded, cwd: &Path, opts: Options) -> Result<Plan, Report> {
     let wf = &loaded.draft;
     let mut cx = Ctx {
         tree: &loaded.tree,
@@ -80,7 +92,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     let mut source = wf
         .source
         .as_ref()
-        .and_then(|s| source::compile(&mut cx, s, cwd, &mut warnings));
+        .and_then(|s| source::compile(&mut cx, s, cwd, opts.allow_empty, &mut warnings));
     let channels = source.as_ref().and_then(|s| s.channels);
     let steps = steps::compile(&mut cx, loaded, channels);
     let metrics = metrics::compile(&mut cx, &wf.metrics, &steps);
@@ -104,7 +116,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             .map(|(p, _)| Path::new(p.literal_dir()))
             .collect();
         match source::without_own_outputs(files, root, &output_dirs, &state, cwd) {
-            Ok(Some(kept)) if kept.is_empty() => {
+            Ok(Some(kept)) if kept.is_empty() && !opts.allow_empty => {
                 cx.err(
                     cx.pos(&[Seg::Key("source"), Seg::Key("pattern")]),
                     "every file the pattern matches is an output of this workflow",

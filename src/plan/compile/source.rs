@@ -31,6 +31,7 @@ pub(super) fn compile(
     cx: &mut Ctx,
     source: &Source,
     cwd: &Path,
+    allow_empty: bool,
     warnings: &mut Vec<String>,
 ) -> Option<Compiled> {
     match source {
@@ -39,7 +40,7 @@ pub(super) fn compile(
             links: Vec::new(),
             channels: Some(1),
         }),
-        Source::Glob(g) => glob_source(cx, g, cwd, warnings),
+        Source::Glob(g) => glob_source(cx, g, cwd, allow_empty, warnings),
     }
 }
 
@@ -47,6 +48,7 @@ fn glob_source(
     cx: &mut Ctx,
     g: &GlobSource,
     cwd: &Path,
+    allow_empty: bool,
     warnings: &mut Vec<String>,
 ) -> Option<Compiled> {
     let pattern_path = [Seg::Key("source"), Seg::Key("pattern")];
@@ -65,7 +67,7 @@ fn glob_source(
         decode.max_pixels = mp;
     }
     match crate::source::glob::expand(&g.pattern, &g.exclude, cwd) {
-        Ok(m) if m.files.is_empty() => {
+        Ok(m) if m.files.is_empty() && !allow_empty => {
             cx.err(
                 cx.pos(&pattern_path),
                 format!("`{}` matches no files", g.pattern),
