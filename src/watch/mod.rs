@@ -235,6 +235,7 @@ pub fn watch(
         own: HashSet::new(),
         owners: HashMap::new(),
         in_flight: HashSet::new(),
+        made_dirs: HashSet::new(),
         next_index: 0,
         counts: Counts::default(),
         dirty: false,
@@ -280,6 +281,8 @@ struct Watch<'a> {
     /// Which input each output path belongs to (absolute path → input name).
     owners: HashMap<PathBuf, String>,
     in_flight: HashSet<PathBuf>,
+    /// Output folders known to exist.
+    made_dirs: HashSet<PathBuf>,
     /// The index a new input gets.
     next_index: u64,
     counts: Counts,
@@ -525,7 +528,10 @@ impl Watch<'_> {
             }
             return ROOT_RETRY;
         }
-        if folder.missing || (folder.watcher.is_none() && folder.polling().is_none()) {
+        if folder.missing
+            || !folder.announced
+            || (folder.watcher.is_none() && folder.polling().is_none())
+        {
             let back = folder.missing && folder.announced;
             folder.missing = false;
             self.start_watcher(folder, tx);
@@ -757,6 +763,13 @@ impl Watch<'_> {
             }
         }
         for a in abs {
+            // New inputs bring new output folders (`{dir}`); a folder that cannot be made fails
+            // the image when it writes.
+            if let Some(dir) = a.parent() {
+                if !self.made_dirs.contains(dir) && std::fs::create_dir_all(dir).is_ok() {
+                    self.made_dirs.insert(dir.to_path_buf());
+                }
+            }
             self.own.insert(a.clone());
             self.owners.insert(a, label.to_string());
         }
