@@ -532,4 +532,80 @@ fn watch_refuses_a_generated_source_and_a_held_lock() {
         "{}",
         stderr(&out)
     );
+    // One record of what is done: a batch run waits for the watch, or exits 2 naming it.
+    let d = setup();
+    std::fs::write(d.path().join("in/a.png"), png(1, 20, 20)).unwrap();
+    let w = Watch::start(d.path(), &["wf.toml", "--idle-timeout", "1500ms"]);
+    let out = flowrun(d.path(), &["run", "wf.toml"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("pid"), "{}", stderr(&out));
+    let (code, _, err) = w.finish();
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn sigterm_and_sigint_end_a_watch_cleanly_with_exit_0() {
+    for sig in ["-TERM", "-INT"] {
+        let d = setup();
+        let dir = d.path();
+        std::fs::write(dir.join("in/a.png"), png(1, 20, 20)).unwrap();
+        let w = Watch::start(dir, &["wf.toml", "--settle", "100ms"]);
+        w.wait_rows(1);
+        let pid = w.child.id().to_string();
+        let killed = Command::new("kill").args([sig, &pid]).status().unwrap();
+        assert!(killed.success());
+        let (code, lines, err) = w.finish();
+        assert_eq!(code, 0, "{sig}: {err}");
+        assert!(lines.last().unwrap().contains("(stopped)"), "{lines:?}");
+        assert_eq!(table(dir).len(), 1);
+    }
+}
+
+#[test]
+fn reprocess_on_change_redoes_done_images_and_json_tables_are_json_lines() {
+    let d = setup();
+    let dir = d.path();
+    let wf = WORKFLOW.replace("results.csv", "results.json");
+    std::fs::write(dir.join("wf.toml"), &wf).unwrap();
+    std::fs::write(dir.join("in/a.png"), png(1, 20, 20)).unwrap();
+    let w = Watch::start(
+        dir,
+        &[
+            "wf.toml",
+            "--settle",
+            "100ms",
+            "--max-images",
+            "2",
+            "--reprocess-on-change",
+        ],
+    );
+    w.wait_rows(1);
+    std::fs::write(
+        dir.join("wf.toml"),
+        wf.replace("sigma = 2.0", "sigma = 3.0"),
+    )
+    .unwrap();
+    let (code, lines, err) = w.finish();
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<String> = lines
+        .iter()
+        .filter(|l| l.starts_with("ok "))
+        .cloned()
+        .collect();
+    assert_eq!(inputs_of(&rows), ["in/a.png", "in/a.png"], "{lines:?}");
+    let text = std::fs::read_to_string(dir.join("out/results.json")).unwrap();
+    let objs: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(objs.len(), 2);
+    assert_ne!(objs[0]["var"], objs[1]["var"]);
+    assert_ne!(objs[0]["workflow_blake3"], objs[1]["workflow_blake3"]);
+    // A batch run afterwards writes the whole table again, as a JSON array; nothing to redo.
+    let out = flowrun(dir, &["run", "wf.toml"]);
+    assert!(
+        stdout(&out).contains("1 ok (1 up to date)"),
+        "{}",
+        stdout(&out)
+    );
 }
