@@ -91,6 +91,8 @@ pub struct Tracker {
     pub ready: std::collections::VecDeque<(PathBuf, Sig)>,
     ignore_names: GlobSet,
     ignore_paths: GlobSet,
+    /// Files found still changing after the stuck limit, not yet reported.
+    stuck: Vec<PathBuf>,
 }
 
 impl Tracker {
@@ -123,6 +125,7 @@ impl Tracker {
             ready: Default::default(),
             ignore_names: names.build()?,
             ignore_paths: paths.build()?,
+            stuck: Vec::new(),
         })
     }
 
@@ -157,6 +160,10 @@ impl Tracker {
             Some(p) => {
                 p.sig = sig;
                 p.since = now;
+                if !p.stuck_reported && now.duration_since(p.first) >= self.stuck_after {
+                    p.stuck_reported = true;
+                    self.stuck.push(path.to_path_buf());
+                }
                 self.due
                     .push(Reverse((now + self.settle, path.to_path_buf())));
             }
@@ -204,7 +211,7 @@ impl Tracker {
     /// ready, one that changed waits again. Returns the files that have been changing for longer
     /// than the stuck limit (each reported once).
     pub fn settle_due(&mut self, now: Instant) -> Vec<PathBuf> {
-        let mut stuck = Vec::new();
+        let mut stuck = std::mem::take(&mut self.stuck);
         while let Some(Reverse((at, _))) = self.due.peek() {
             if *at > now {
                 break;
@@ -279,6 +286,30 @@ mod tests {
         std::fs::write(&f, b"12345").unwrap();
         t.saw(&f, true);
         assert_eq!(t.ready.len(), 1, "a new version is");
+    }
+
+    #[test]
+    fn a_file_that_never_holds_still_is_reported_once() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("a.png");
+        let mut t =
+            Tracker::new(Duration::from_millis(200), Duration::from_millis(150), &[]).unwrap();
+        let mut reported = Vec::new();
+        // Written every 20 ms: seen by events (`saw`) half of the time, by the settle check
+        // (which finds it changed) the other half.
+        for k in 0..40u8 {
+            std::fs::write(&f, vec![k; usize::from(k) + 1]).unwrap();
+            if k % 2 == 0 {
+                t.saw(&f, false);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+            reported.extend(t.settle_due(Instant::now()));
+        }
+        assert_eq!(reported, [f.clone()]);
+        assert!(
+            t.ready.is_empty(),
+            "a file that keeps changing is not taken"
+        );
     }
 
     #[test]

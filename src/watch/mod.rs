@@ -681,7 +681,9 @@ impl Watch<'_> {
     /// Hands ready files to the workers; `true` if any.
     fn dispatch(&mut self, work_tx: &mpsc::Sender<Work>, jobs: usize) -> bool {
         let mut any = false;
-        while self.in_flight.len() < 2 * jobs {
+        // A few images per worker wait in its queue, so workers never wait for this loop; few
+        // enough that an edit of the workflow applies to the next images.
+        while self.in_flight.len() < 4 * jobs + 4 {
             if let Some(max) = self.opts.max_images {
                 if self.counts.ok + self.counts.failed + self.in_flight.len() as u64 >= max {
                     break;
