@@ -37,7 +37,8 @@ class OpCase:
     #: What it checks, e.g. "median footprint={disk=2} on 37x53 gray u8".
     label: str
     #: (file name, array): uint8 / uint16 arrays become PNG files, float arrays TIFF files
-    #: (float32 or float64 as given); `(H, W)` gray, `(H, W, 3)` RGB, `(H, W, 4)` RGBA.
+    #: (float32 or float64 as given); `(H, W)` gray, `(H, W, 3)` RGB, `(H, W, 4)` RGBA. Or
+    #: (file name with its extension, bytes): a file as it is (e.g. a JPEG written by Pillow).
     inputs: list
     #: The `[[steps]]` tables (TOML text); the last step's image is compared.
     steps: str
@@ -59,8 +60,10 @@ class OpCase:
     worst: float = field(default=0.0, init=False)
 
 
-def write_input(path: Path, array: np.ndarray) -> None:
-    if array.dtype in (np.uint8, np.uint16):
+def write_input(path: Path, array) -> None:
+    if isinstance(array, bytes):
+        path.write_bytes(array)
+    elif array.dtype in (np.uint8, np.uint16):
         imageio.imwrite(path.with_suffix(".png"), array)
     else:
         tifffile.imwrite(path.with_suffix(".tif"), array)
@@ -99,7 +102,7 @@ def run_case(flowrun: Path, case: OpCase, workdir: Path) -> str:
     indir = workdir / "in"
     indir.mkdir(parents=True)
     for name, array in case.inputs:
-        write_input(indir / name, np.asarray(array))
+        write_input(indir / name, array if isinstance(array, bytes) else np.asarray(array))
     metrics = case.metrics.strip()
     toml = f"""# written by tests/parity/opcases.py: {case.label}
 [source]
