@@ -48,6 +48,7 @@ mod convert;
 mod image_crate;
 mod jpeg;
 mod messages;
+mod pages;
 #[cfg(test)]
 mod tests;
 mod tiff;
@@ -61,6 +62,7 @@ use image_crate::decode_with_image;
 use jpeg::decode_jpeg;
 
 pub use convert::rgb_to_gray;
+pub use pages::{frame_count, MAX_PAGES};
 
 /// How decoded channels are mapped to the channels of the resulting [`Image`].
 #[derive(
@@ -87,12 +89,37 @@ pub enum ColorMode {
     Rgb,
 }
 
+/// Which images a file holds.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Frames {
+    /// One image per file: a multi-page TIFF's first page (a GIF's or APNG's first frame).
+    #[default]
+    First,
+    /// Every page of a multi-page TIFF is an image of its own (`{frame}` is its page number, from
+    /// 0; it equals `skimage.io.imread(path, key=frame)`); other files are one image, frame 0.
+    Each,
+}
+
 /// Options for [`decode_file`], [`decode_bytes`] and their `_with_notes` forms. Serialized
 /// (into the plan key, see `plan::key`) with [`READERS_VERSION`].
 #[derive(Clone, Debug)]
 pub struct DecodeOptions {
     /// Channel layout of the result.
     pub color: ColorMode,
+    /// Which images a file holds: the source's page list is made from it ([`frame_count`]);
+    /// decoding reads the page it is given ([`decode_frame_with_notes`]).
+    pub frames: Frames,
     /// Largest accepted `width * height`; checked from the header before any pixel buffer is
     /// allocated. Default `1 << 28` (268 435 456).
     pub max_pixels: u64,
@@ -106,9 +133,13 @@ pub const READERS_VERSION: u32 = 2;
 impl serde::Serialize for DecodeOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut st = s.serialize_struct("DecodeOptions", 3)?;
+        let each = self.frames == Frames::Each;
+        let mut st = s.serialize_struct("DecodeOptions", 3 + usize::from(each))?;
         st.serialize_field("color", &self.color)?;
         st.serialize_field("max_pixels", &self.max_pixels)?;
+        if each {
+            st.serialize_field("frames", &self.frames)?;
+        }
         st.serialize_field("readers", &READERS_VERSION)?;
         st.end()
     }
@@ -118,6 +149,7 @@ impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             color: ColorMode::Keep,
+            frames: Frames::First,
             max_pixels: 1 << 28,
         }
     }
@@ -182,6 +214,12 @@ pub enum DecodeError {
          gray or RGB); convert it to RGB first"
     )]
     CmykJpeg,
+    /// The file has fewer pages than the page asked for (it changed since the run was planned).
+    #[error("the file has no page {frame} (pages are numbered from 0)")]
+    NoFrame {
+        /// The page asked for.
+        frame: usize,
+    },
 }
 
 /// The formats recognised by their magic bytes.
@@ -324,9 +362,22 @@ pub fn decode_bytes_with_notes(
     bytes: &[u8],
     opts: &DecodeOptions,
 ) -> Result<(Image, Notes), DecodeError> {
+    decode_frame_with_notes(bytes, opts, 0)
+}
+
+/// Image `frame` of an in-memory image file: page `frame` of a TIFF (0 is the first, as
+/// `skimage.io.imread(path, key=frame)`); any other file has frame 0 only, its image.
+pub fn decode_frame_with_notes(
+    bytes: &[u8],
+    opts: &DecodeOptions,
+    frame: usize,
+) -> Result<(Image, Notes), DecodeError> {
     let format = Format::sniff(bytes).ok_or(DecodeError::UnknownFormat)?;
+    if frame > 0 && format != Format::Tiff {
+        return Err(DecodeError::NoFrame { frame });
+    }
     let (raw, notes) = match format {
-        Format::Tiff => (decode_tiff(bytes, opts)?, Notes::default()),
+        Format::Tiff => (decode_tiff(bytes, opts, frame)?, Notes::default()),
         Format::Jpeg => (decode_jpeg(bytes, opts)?, Notes::default()),
         _ => decode_with_image(bytes, format, opts)?,
     };

@@ -5,6 +5,7 @@ mod convert;
 mod image_crate;
 mod jpeg;
 mod messages;
+mod pages;
 mod tiff;
 
 use super::*;
