@@ -120,6 +120,10 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         }
     }
 
+    if let Some(s) = &mut source {
+        source::count_pages(&mut cx, &mut s.plan, cwd, &mut warnings);
+    }
+
     // Render every output of every image; check formats, folders, collisions and inputs.
     let output_dirs = match &source {
         Some(s) => outputs::Outputs {
