@@ -1,8 +1,8 @@
 """Multi-page TIFF inputs with `frames = "each"`: every page an image of its own, page k equal
 to `img_as_float(skimage.io.imread(path, key=k))` (tifffile) — stacks of gray, RGB, u8, u16,
 float32 and float64 pages, pages of different sizes and types in one file, odd sizes, BigTIFF,
-big-endian, deflate and PackBits files (tifffile reads LZW only with imagecodecs), one-page
-TIFFs and other formats (one image, frame 0)."""
+big-endian, deflate and PackBits files (tifffile reads LZW only with imagecodecs), tiled pages,
+pages with SubIFDs (not pages), one-page TIFFs and other formats (one image, frame 0)."""
 
 import io
 
@@ -59,6 +59,28 @@ def stack(array, **options):
     return out.getvalue()
 
 
+def tiled(rng):
+    """Pages stored in 16 × 16 tiles (the last row and column of tiles padded)."""
+    out = io.BytesIO()
+    with tifffile.TiffWriter(out) as t:
+        for kind in ("u16", "rgb8", "f32"):
+            t.write(page(rng, kind, 40, 70), tile=(16, 16),
+                    photometric="rgb" if kind == "rgb8" else "minisblack")
+    return out.getvalue()
+
+
+def pyramid(rng):
+    """Pages with a reduced-resolution SubIFD each: SubIFDs are not pages (tifffile's
+    `pages` and `key` skip them)."""
+    out = io.BytesIO()
+    with tifffile.TiffWriter(out) as t:
+        for _ in range(2):
+            a = page(rng, "u8", 64, 48)
+            t.write(a, subifds=1, photometric="minisblack")
+            t.write(a[::2, ::2], subfiletype=1, photometric="minisblack")
+    return out.getvalue()
+
+
 def files(rng):
     out = []
     for h, w in SIZES:
@@ -81,6 +103,7 @@ def files(rng):
         ("const_pages.tif", tiff([np.full((6, 8), v, np.uint8) for v in (0, 77, 255)])),
         ("one_page.tif", tiff([page(rng, "u16", 7, 5)])),
     ]
+    out += [("tiled.tif", tiled(rng)), ("pyramid.tif", pyramid(rng))]
     # Other formats are one image each, frame 0.
     out.append(("plain", page(rng, "rgb8", 7, 5)))
     return out
