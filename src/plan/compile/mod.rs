@@ -120,6 +120,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         }
     }
 
+    // Pages are listed once the file list is final (this workflow's own outputs left out).
     if let Some(s) = &mut source {
         source::count_pages(&mut cx, &mut s.plan, cwd, &mut warnings);
     }
