@@ -148,7 +148,7 @@ w.toml:33:15: error: unknown placeholder `{idx}`
    |
 33 | images = "out/{idx}.bmp"
    |               ^
-  = hint: did you mean `index`? (valid: `index`, `stem`, `ext`, `dir`, `name`, `workflow`, `step`)
+  = hint: did you mean `index`? (valid: `index`, `frame`, `stem`, `ext`, `dir`, `name`, `workflow`, `step`)
 w.toml:34:11: error: cannot tell the results format of `out/results.txt`
    |
 34 | results = "out/results.txt"

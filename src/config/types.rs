@@ -4,7 +4,7 @@
 use crate::metrics::DynMetric;
 use crate::ops::DynOp;
 use crate::sinks::encode::Dtype;
-use crate::source::decode::ColorMode;
+use crate::source::decode::{ColorMode, Frames};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -126,6 +126,15 @@ pub struct GlobSource {
     /// Images with more pixels than this fail (default 2^28).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_pixels: Option<u64>,
+    /// `first` (one image per file: a multi-page TIFF's first page), or `each` (every page of a
+    /// multi-page TIFF is an image, `skimage.io.imread(path, key=frame)`, numbered by
+    /// `{frame}` in output patterns).
+    #[serde(default, skip_serializing_if = "is_first")]
+    pub frames: Frames,
+}
+
+fn is_first(f: &Frames) -> bool {
+    *f == Frames::First
 }
 
 /// A step as written: the keys every step has, and its op's own parameters.

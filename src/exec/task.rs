@@ -11,7 +11,7 @@ use crate::plan::{output_format, Job, NodeRef, Plan, SourcePlan, CHANNEL_COLUMNS
 use crate::sinks::atomic::{write_atomic_in, Folders};
 use crate::sinks::encode::encode_into_rows;
 use crate::sinks::results::{Row, RowStatus};
-use crate::source::decode::{decode_bytes_with_notes, Notes};
+use crate::source::decode::{decode_frame_with_notes, Notes};
 use crate::source::noise::{noise_into, noise_into_summed};
 use crate::state::{hex, input_hash, output_hash, Current, Entry, Record, StateIndex, Status};
 use crate::Image;
@@ -424,11 +424,13 @@ fn load(
             Ok(sum)
         }
         (SourcePlan::Files { decode, .. }, Some(path), Some(bytes)) => {
-            let (decoded, n) =
-                decode_bytes_with_notes(bytes, decode).map_err(|source| ImageError::Decode {
+            let frame = job.frame.map_or(0, |f| f as usize);
+            let (decoded, n) = decode_frame_with_notes(bytes, decode, frame).map_err(|source| {
+                ImageError::Decode {
                     path: path.clone(),
                     source,
-                })?;
+                }
+            })?;
             *img = decoded;
             *notes = n;
             Ok(None)

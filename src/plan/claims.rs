@@ -15,6 +15,7 @@
 //! indices are equal. Normalising the path keeps this: [`Pattern::rewrite`] normalises the
 //! pattern itself, which is exact for placeholders that are never empty, hold no `/` and always
 //! hold a digit, as long as every placeholder survives (`x{index}/..` drops one: not covered).
+//! (A noise image's `{frame}` is 0: it is filled in like `{ext}` and `{dir}`.)
 //!
 //! Two such writers can still meet (`x{index}` and `x1{index}` at `x10`). They cannot when their
 //! normalised patterns begin with literal texts neither of which is a prefix of the other, or
@@ -86,7 +87,8 @@ impl Claims {
 
 /// Whether distinct (image, writer) pairs always render distinct normalised paths (see the
 /// module docs). `patterns`: each writer's pattern, its fixed fields filled in; `noise`: the
-/// images are generated (`{stem}` is `noise_<index>`, `{ext}` and `{dir}` are empty).
+/// images are generated (`{stem}` is `noise_<index>`, `{ext}` and `{dir}` are empty, `{frame}`
+/// is 0).
 pub(super) fn distinct_by_construction(patterns: &[Pattern], noise: bool, cwd: &Path) -> bool {
     let forms: Option<Vec<Pattern>> = patterns.iter().map(|p| index_form(p, noise, cwd)).collect();
     let Some(forms) = forms else {
@@ -103,7 +105,9 @@ pub(super) fn distinct_by_construction(patterns: &[Pattern], noise: bool, cwd: &
 /// drops one, or when there is none.
 fn index_form(pattern: &Pattern, noise: bool, cwd: &Path) -> Option<Pattern> {
     let pattern = if noise {
-        pattern.fill(&Vars::default(), |f| matches!(f, Field::Ext | Field::Dir))
+        pattern.fill(&Vars::default(), |f| {
+            matches!(f, Field::Ext | Field::Dir | Field::Frame)
+        })
     } else {
         pattern.clone()
     };
@@ -153,6 +157,7 @@ mod tests {
     fn noise_names(index: u64) -> ImageNames {
         ImageNames {
             index,
+            frame: 0,
             stem: format!("noise_{index}"),
             ext: String::new(),
             dir: String::new(),

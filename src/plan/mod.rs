@@ -75,6 +75,7 @@ impl Plan {
         Job {
             index: names.index,
             file: self.source.file(pos).map(Path::to_path_buf),
+            frame: self.source.frame(pos),
             outputs: self.writers.iter().map(|w| w.render(&names)).collect(),
         }
     }
@@ -102,7 +103,17 @@ pub enum SourcePlan {
         root: PathBuf,
         files: Arc<[PathBuf]>,
         decode: DecodeOptions,
+        /// With `frames = "each"`: every image, in index order, as (file, page) — a file's pages
+        /// in order, files in `files` order. `None`: one image per file, its first page.
+        pages: Option<Arc<[Page]>>,
     },
+}
+
+/// One image of a file source with `frames = "each"`: page `frame` of `files[file]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub file: u32,
+    pub frame: u32,
 }
 
 impl SourcePlan {
@@ -110,6 +121,9 @@ impl SourcePlan {
     pub fn len(&self) -> usize {
         match self {
             SourcePlan::Noise { count, .. } => *count as usize,
+            SourcePlan::Files {
+                pages: Some(pages), ..
+            } => pages.len(),
             SourcePlan::Files { files, .. } => files.len(),
         }
     }
@@ -123,7 +137,24 @@ impl SourcePlan {
     pub fn file(&self, pos: usize) -> Option<&Path> {
         match self {
             SourcePlan::Noise { .. } => None,
+            SourcePlan::Files {
+                files,
+                pages: Some(pages),
+                ..
+            } => files
+                .get(pages.get(pos)?.file as usize)
+                .map(PathBuf::as_path),
             SourcePlan::Files { files, .. } => files.get(pos).map(PathBuf::as_path),
+        }
+    }
+
+    /// Image `pos`'s page of its file, with `frames = "each"`.
+    pub fn frame(&self, pos: usize) -> Option<u32> {
+        match self {
+            SourcePlan::Files {
+                pages: Some(pages), ..
+            } => pages.get(pos).map(|p| p.frame),
+            _ => None,
         }
     }
 
@@ -142,6 +173,7 @@ impl SourcePlan {
         match (self, file) {
             (SourcePlan::Files { root, .. }, Some(f)) => ImageNames {
                 index,
+                frame: self.frame(pos).unwrap_or(0),
                 stem: text(f.file_stem()),
                 ext: text(f.extension()),
                 dir: text(
@@ -152,6 +184,7 @@ impl SourcePlan {
             },
             _ => ImageNames {
                 index,
+                frame: 0,
                 stem: format!("noise_{index}"),
                 ext: String::new(),
                 dir: String::new(),
@@ -160,10 +193,13 @@ impl SourcePlan {
     }
 }
 
-/// One image's values of the per-image placeholders `{index}`, `{stem}`, `{ext}` and `{dir}`.
+/// One image's values of the per-image placeholders `{index}`, `{frame}`, `{stem}`, `{ext}` and
+/// `{dir}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageNames {
     pub index: u64,
+    /// The page of its file (0 unless `frames = "each"` gives a multi-page TIFF's later pages).
+    pub frame: u32,
     /// The input file's name without extension; `noise_<index>` for generated images.
     pub stem: String,
     /// The input file's extension without the dot (empty for generated images).
@@ -178,16 +214,20 @@ pub struct Job {
     pub index: u64,
     /// The input file (glob sources); `None` for generated images.
     pub file: Option<PathBuf>,
+    /// Its page of the file, with `frames = "each"`.
+    pub frame: Option<u32>,
     /// One rendered output per writer, aligned with [`Plan::writers`].
     pub outputs: Vec<PathBuf>,
 }
 
 impl Job {
-    /// The `input` column: the file's path, or `noise:i`.
+    /// The `input` column, which also keys the image in the resume state: the file's path
+    /// (`path#frame` with `frames = "each"`: each page is an input of its own), or `noise:i`.
     pub fn input_label(&self) -> String {
-        match &self.file {
-            Some(p) => p.display().to_string(),
-            None => format!("noise:{}", self.index),
+        match (&self.file, self.frame) {
+            (Some(p), Some(frame)) => format!("{}#{frame}", p.display()),
+            (Some(p), None) => p.display().to_string(),
+            (None, _) => format!("noise:{}", self.index),
         }
     }
 }
@@ -297,6 +337,7 @@ impl Writer {
     pub fn render(&self, names: &ImageNames) -> PathBuf {
         clean_path(&self.pattern.render(&Vars {
             index: names.index,
+            frame: u64::from(names.frame),
             stem: &names.stem,
             ext: &names.ext,
             dir: &names.dir,

@@ -1,7 +1,8 @@
 //! Output path patterns such as `out/{stem}_{index:03}.png`, parsed once at compile time and
 //! rendered per image. Placeholders follow Python's `str.format` for the subset flowrun needs:
 //! `{index}`, `{index:03}` (zero-padded), `{index:3}` (space-padded like Python's `{i:3d}`),
-//! `{stem}`, `{ext}`, `{dir}`, `{name}`, `{workflow}`, `{step}`; `{{` and `}}` are literal braces.
+//! `{frame}` (padded the same ways), `{stem}`, `{ext}`, `{dir}`, `{name}`, `{workflow}`,
+//! `{step}`; `{{` and `}}` are literal braces.
 
 use std::fmt::Write as _;
 
@@ -10,6 +11,8 @@ use std::fmt::Write as _;
 pub enum Field {
     /// The image's index (position in the source).
     Index,
+    /// The image's page of its file, from 0 (`frames = "each"`; otherwise always 0).
+    Frame,
     /// The input file's name without extension (`noise_{index}` for noise images).
     Stem,
     /// The input file's extension without the dot (empty for noise images).
@@ -25,8 +28,9 @@ pub enum Field {
 }
 
 impl Field {
-    pub const ALL: [(&'static str, Field); 7] = [
+    pub const ALL: [(&'static str, Field); 8] = [
         ("index", Field::Index),
+        ("frame", Field::Frame),
         ("stem", Field::Stem),
         ("ext", Field::Ext),
         ("dir", Field::Dir),
@@ -44,7 +48,15 @@ impl Field {
 
     /// Fields that differ from image to image.
     pub fn per_image(self) -> bool {
-        matches!(self, Field::Index | Field::Stem | Field::Ext | Field::Dir)
+        matches!(
+            self,
+            Field::Index | Field::Frame | Field::Stem | Field::Ext | Field::Dir
+        )
+    }
+
+    /// Fields holding a number, which take zero padding (`{index:03}`).
+    fn numeric(self) -> bool {
+        matches!(self, Field::Index | Field::Frame)
     }
 }
 
@@ -78,6 +90,7 @@ pub struct PatternError {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Vars<'a> {
     pub index: u64,
+    pub frame: u64,
     pub stem: &'a str,
     pub ext: &'a str,
     pub dir: &'a str,
@@ -288,6 +301,8 @@ impl Pattern {
                     let _ = match field {
                         Field::Index if *zero => write!(out, "{:0w$}", vars.index),
                         Field::Index => write!(out, "{:>w$}", vars.index),
+                        Field::Frame if *zero => write!(out, "{:0w$}", vars.frame),
+                        Field::Frame => write!(out, "{:>w$}", vars.frame),
                         Field::Stem => write!(out, "{:<w$}", vars.stem),
                         Field::Ext => write!(out, "{:<w$}", vars.ext),
                         Field::Dir => write!(out, "{:<w$}", vars.dir),
@@ -320,11 +335,11 @@ fn parse_field(inner: &str, offset: usize) -> Result<Part, PatternError> {
         Some(spec) => {
             let digits = spec
                 .strip_suffix('d')
-                .filter(|_| field == Field::Index)
+                .filter(|_| field.numeric())
                 .unwrap_or(spec);
             let zero = digits.starts_with('0') && digits.len() > 1;
             match digits.parse::<usize>() {
-                Ok(w) if !digits.is_empty() && w <= 64 && (!zero || field == Field::Index) => (w, zero),
+                Ok(w) if !digits.is_empty() && w <= 64 && (!zero || field.numeric()) => (w, zero),
                 _ => {
                     return Err(PatternError {
                         offset,
@@ -348,6 +363,7 @@ mod tests {
     fn vars() -> Vars<'static> {
         Vars {
             index: 7,
+            frame: 3,
             stem: "cell10",
             ext: "png",
             dir: "a/b",
@@ -371,6 +387,8 @@ mod tests {
         );
         assert_eq!(r("{workflow}{{x}}"), "blur_wf{x}");
         assert_eq!(r("{stem:8}|"), "cell10  |");
+        assert_eq!(r("{stem}_{frame}.tif"), "cell10_3.tif");
+        assert_eq!(r("{stem}_{frame:03}_{frame:2d}"), "cell10_003_ 3");
     }
 
     #[test]
@@ -381,7 +399,7 @@ mod tests {
             (errs[0].offset, errs[0].message.as_str()),
             (4, "unknown placeholder `{idx}`")
         );
-        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `index`? (valid: `index`, `stem`, `ext`, `dir`, `name`, `workflow`, `step`)"));
+        assert_eq!(errs[0].hint.as_deref(), Some("did you mean `index`? (valid: `index`, `frame`, `stem`, `ext`, `dir`, `name`, `workflow`, `step`)"));
         assert_eq!(
             (errs[1].offset, errs[1].message.as_str()),
             (10, "invalid format `03` in `{stem:03}`")

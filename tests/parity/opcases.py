@@ -15,6 +15,7 @@ import json
 import math
 import shutil
 import subprocess
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -37,7 +38,8 @@ class OpCase:
     #: What it checks, e.g. "median footprint={disk=2} on 37x53 gray u8".
     label: str
     #: (file name, array): uint8 / uint16 arrays become PNG files, float arrays TIFF files
-    #: (float32 or float64 as given); `(H, W)` gray, `(H, W, 3)` RGB, `(H, W, 4)` RGBA.
+    #: (float32 or float64 as given); `(H, W)` gray, `(H, W, 3)` RGB, `(H, W, 4)` RGBA. Or
+    #: (file name with its extension, bytes): a file as it is (e.g. a JPEG written by Pillow).
     inputs: list
     #: The `[[steps]]` tables (TOML text); the last step's image is compared.
     steps: str
@@ -53,21 +55,32 @@ class OpCase:
     rel_tol: float = 1e-12
     #: The source's `color`.
     color: str = "keep"
+    #: The source's `frames`: with "each", every page of a multi-page TIFF input is compared,
+    #: page k against `skimage.io.imread(path, key=k)`.
+    frames: str = "first"
     #: The image fails (and its row says this, a substring): for refused shapes or channels.
     fails_with: str | None = None
     #: Worst relative difference seen (filled in when run).
     worst: float = field(default=0.0, init=False)
 
 
-def write_input(path: Path, array: np.ndarray) -> None:
-    if array.dtype in (np.uint8, np.uint16):
+def write_input(path: Path, array) -> None:
+    if isinstance(array, bytes):
+        path.write_bytes(array)
+    elif array.dtype in (np.uint8, np.uint16):
         imageio.imwrite(path.with_suffix(".png"), array)
     else:
         tifffile.imwrite(path.with_suffix(".tif"), array)
 
 
-def read_as_skimage(path: Path) -> np.ndarray:
-    img = skimage.io.imread(path)
+def read_as_skimage(path: Path, key=None) -> np.ndarray:
+    if key is None:
+        img = skimage.io.imread(path)
+    else:
+        with warnings.catch_warnings():
+            # skimage deprecates plugin arguments such as tifffile's `key`; it still passes it.
+            warnings.simplefilter("ignore", FutureWarning)
+            img = skimage.io.imread(path, key=key)
     if img.ndim == 3 and img.shape[-1] == 4:
         img = img[..., :3]
     return img_as_float(img)
@@ -99,13 +112,17 @@ def run_case(flowrun: Path, case: OpCase, workdir: Path) -> str:
     indir = workdir / "in"
     indir.mkdir(parents=True)
     for name, array in case.inputs:
-        write_input(indir / name, np.asarray(array))
+        write_input(indir / name, array if isinstance(array, bytes) else np.asarray(array))
     metrics = case.metrics.strip()
+    each = case.frames == "each"
+    frames = f'frames = "{case.frames}"' if each else ""
+    pattern = "out/{stem}_{frame}.npy" if each else "out/{stem}.npy"
     toml = f"""# written by tests/parity/opcases.py: {case.label}
 [source]
 kind = "glob"
 pattern = "in/*"
 color = "{case.color}"
+{frames}
 
 {case.steps.strip()}
 
@@ -113,7 +130,7 @@ color = "{case.color}"
 {metrics}
 
 [output]
-images = "out/{{stem}}.npy"
+images = "{pattern}"
 dtype = "f64"
 results = "out/results.json"
 """
@@ -126,11 +143,28 @@ results = "out/results.json"
         raise OpMismatch(f"{case.label}: flowrun exited {proc.returncode}: "
                          f"{(proc.stderr or proc.stdout).strip()[-1500:]}\n    replay: {replay}")
     rows = json.loads((workdir / "out" / "results.json").read_text())
-    by_stem = {Path(r["input"]).stem: r for r in rows}
-    checked = 0
+    # A row's input is the file's path (`path#page` with frames = "each"): rows are found by
+    # the file's stem, or by `name#page`.
+    by_label = {(Path(r["input"]).name if each else Path(r["input"]).stem): r for r in rows}
+    images = []
     for name, _ in case.inputs:
         stem = Path(name).stem
-        row = by_stem.get(stem)
+        if not each:
+            images.append((stem, stem, None, f"{stem}.npy"))
+            continue
+        src = next(indir.glob(stem + ".*"))
+        pages = 1
+        if src.suffix == ".tif":
+            with tifffile.TiffFile(src) as t:
+                pages = len(t.pages)
+        images += [(f"{src.name}#{k}", stem, k if src.suffix == ".tif" else None,
+                    f"{stem}_{k}.npy") for k in range(pages)]
+    if each and len(rows) != len(images):
+        raise OpMismatch(f"{case.label}: {len(rows)} rows for {len(images)} pages\n"
+                         f"    replay: {replay}")
+    checked = 0
+    for name, stem, key, out_name in images:
+        row = by_label.get(name)
         if row is None:
             raise OpMismatch(f"{case.label}: no row for {name}\n    replay: {replay}")
         if case.fails_with is not None:
@@ -142,11 +176,11 @@ results = "out/results.json"
             raise OpMismatch(f"{case.label}: {name} failed: {row.get('error')}\n"
                              f"    replay: {replay}")
         src = next(indir.glob(stem + ".*"))
-        image = read_as_skimage(src)
+        image = read_as_skimage(src, key)
         if case.expected is not None:
             with np.errstate(all="ignore"):
                 want = np.asarray(case.expected(image.copy()), dtype=np.float64)
-            got = np.load(workdir / "out" / f"{stem}.npy")
+            got = np.load(workdir / "out" / out_name)
             if got.shape != want.shape:
                 raise OpMismatch(f"{case.label}: {name}: shape {got.shape}, scikit-image "
                                  f"{want.shape}\n    replay: {replay}")

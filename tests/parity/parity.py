@@ -18,7 +18,10 @@ Three groups of cases, each one line of output:
          nodes, against numpy / skimage.metrics. Every op runs in every check.
   ops    the per-op workloads of tests/parity/ops/<family>.py (see opcases.py): odd sizes,
          constant images, gray / 16-bit / float / RGB inputs, each op's parameters at their
-         edges; every output pixel (written as float64 .npy) and every metric compared.
+         edges; every output pixel (written as float64 .npy) and every metric compared. Among
+         them, ops/jpeg.py: JPEG files written by Pillow, every decoded sample compared; and
+         ops/tiff_pages.py: multi-page TIFFs read with frames = "each", page k against
+         skimage.io.imread(path, key=k).
 
 Tolerances (docs/exactness.md, "Tolerances"): BMP bytes and input-side numbers identical; anything
 computed from the Gaussian within 1e-15 relative. (On AVX-512 CPUs numpy's np.exp is Intel SVML and

@@ -132,6 +132,11 @@ pub fn compile_with(loaded: &Loaded, cwd: &Path, opts: Options) -> Result<Plan, 
         }
     }
 
+    // Pages are listed once the file list is final (this workflow's own outputs left out).
+    if let Some(s) = &mut source {
+        source::count_pages(&mut cx, &mut s.plan, cwd, &mut warnings);
+    }
+
     // Render every output of every image; check formats, folders, collisions and inputs.
     let output_dirs = match &source {
         Some(s) => outputs::Outputs {

@@ -8,7 +8,7 @@ use crate::config::Loaded;
 use crate::diag::{Diag, Pos};
 use crate::plan::claims::{distinct_by_construction, Claims, Holder};
 use crate::plan::paths::{clean_path, normalize, stays_in};
-use crate::plan::pattern::{Pattern, Vars};
+use crate::plan::pattern::{Field, Pattern, Vars};
 use crate::plan::places::{Conflict, Places};
 use crate::plan::{output_format, NodeRef, ResultsFormat, ResultsPlan, SourcePlan, Writer};
 use crate::sinks::atomic::parent_dir;
@@ -286,6 +286,13 @@ impl<'a> Outputs<'a> {
                 format!("image {index}'s `{}`", self.writers[writer].column)
             }
         };
+        let pages = matches!(self.source, SourcePlan::Files { pages: Some(_), .. });
+        let hint = if pages && !pattern.uses(Field::Frame) {
+            "with `frames = \"each\"` every page of a multi-page TIFF is an image of its own: \
+             add `{frame}`, its page number, e.g. `out/{stem}_{frame}.png`"
+        } else {
+            "make the pattern unique per image, e.g. with `{index}` or `{stem}`"
+        };
         Some(
             Diag::new(
                 *pos,
@@ -294,7 +301,7 @@ impl<'a> Outputs<'a> {
                     path.display()
                 ),
             )
-            .with_hint("make the pattern unique per image, e.g. with `{index}` or `{stem}`"),
+            .with_hint(hint),
         )
     }
 

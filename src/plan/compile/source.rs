@@ -4,8 +4,8 @@ use super::Ctx;
 use crate::config::syntax::Seg;
 use crate::config::{Clip, GlobSource, NoiseSource, RngChoice, Source};
 use crate::plan::places::real_path;
-use crate::plan::SourcePlan;
-use crate::source::decode::{ColorMode, DecodeOptions};
+use crate::plan::{Page, SourcePlan};
+use crate::source::decode::{frame_count, ColorMode, DecodeOptions, Frames, MAX_PAGES};
 use crate::source::noise::{NoiseLoc, NoiseSpec, RngKind};
 use crate::state::StatePaths;
 use std::collections::{HashMap, HashSet};
@@ -54,6 +54,7 @@ fn glob_source(
     let pattern_path = [Seg::Key("source"), Seg::Key("pattern")];
     let mut decode = DecodeOptions {
         color: g.color,
+        frames: g.frames,
         ..DecodeOptions::default()
     };
     if let Some(mp) = g.max_pixels {
@@ -106,6 +107,7 @@ fn glob_source(
                     root,
                     files: files.into(),
                     decode,
+                    pages: None,
                 },
                 links,
                 channels,
@@ -224,6 +226,51 @@ fn noise_source(cx: &mut Ctx, n: &NoiseSource) -> Option<SourcePlan> {
         spec,
         count: n.count,
     })
+}
+
+/// With `frames = "each"`, the source's images: every page of every file, counted from each
+/// file's chain of TIFF directories (no pixels are read). A file that cannot be read counts as
+/// one image, which then fails when it runs, as with `frames = "first"`. Labels `path#frame`
+/// (the resume state's keys) stay distinct: the frame is the digits after the last `#`.
+pub(super) fn count_pages(
+    cx: &mut Ctx,
+    plan: &mut SourcePlan,
+    cwd: &Path,
+    warnings: &mut Vec<String>,
+) {
+    let SourcePlan::Files {
+        files,
+        decode,
+        pages,
+        ..
+    } = plan
+    else {
+        return;
+    };
+    if decode.frames != Frames::Each {
+        return;
+    }
+    let mut all = Vec::with_capacity(files.len());
+    for (i, f) in files.iter().enumerate() {
+        let n = frame_count(&cwd.join(f), Frames::Each).unwrap_or(1);
+        if n >= MAX_PAGES {
+            warnings.push(format!(
+                "`{}` has {MAX_PAGES} pages or more; only the first {MAX_PAGES} are read",
+                f.display()
+            ));
+        }
+        let Ok(file) = u32::try_from(i) else {
+            cx.err(
+                cx.pos(&[Seg::Key("source"), Seg::Key("pattern")]),
+                format!("more than {} files", u32::MAX),
+                None,
+            );
+            return;
+        };
+        // `n` ≤ MAX_PAGES, far below u32::MAX.
+        all.extend((0..n as u32).map(|frame| Page { file, frame }));
+    }
+    *pages = Some(all.into());
 }
 
 /// The listed `files` without those this workflow's earlier runs wrote (by its resume state), if

@@ -91,14 +91,28 @@ pub fn rgb_to_gray(r: f64, g: f64, b: f64) -> f64 {
     b.mul_add(0.0721, r.mul_add(0.2125, g * 0.7154))
 }
 
+/// scikit-image `rgb2gray` on one pixel of an image one column wide. numpy multiplies each
+/// `(1, 3)` row by the weights as a dot product, not through the matrix kernel of
+/// [`rgb_to_gray`]; OpenBLAS's dot kernel accumulates in order, with FMA:
+/// `fma(b, 0.0721, fma(g, 0.7154, r * 0.2125))` (checked against numpy 2.4.6 / OpenBLAS 0.3.31:
+/// bit-identical on every pixel of `(h, 1, 3)` images, where [`rgb_to_gray`] misses some).
+pub fn rgb_to_gray_one_column(r: f64, g: f64, b: f64) -> f64 {
+    b.mul_add(0.0721, g.mul_add(0.7154, r * 0.2125))
+}
+
 /// Applies the requested [`ColorMode`] to a decoded 1- or 3-channel image.
 pub(super) fn apply_color(img: Image, mode: ColorMode) -> Image {
     match (mode, img.channels) {
         (ColorMode::Gray, 3) => {
+            let gray = if img.width == 1 {
+                rgb_to_gray_one_column
+            } else {
+                rgb_to_gray
+            };
             let data = img
                 .data
                 .chunks_exact(3)
-                .map(|p| rgb_to_gray(p[0], p[1], p[2]))
+                .map(|p| gray(p[0], p[1], p[2]))
                 .collect();
             Image {
                 channels: 1,

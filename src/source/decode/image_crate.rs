@@ -1,6 +1,6 @@
-//! PNG, JPEG, BMP and GIF through the `image` crate, read as Pillow (so `skimage.io.imread`)
-//! reads them: header checks before any pixel buffer, the JPEG and BMP details Pillow decides
-//! differently, and the 16-bit PNG readings noted in [`Notes`].
+//! PNG, BMP and GIF through the `image` crate, read as Pillow (so `skimage.io.imread`) reads
+//! them: header checks before any pixel buffer, the BMP details Pillow decides differently, and
+//! the 16-bit PNG readings noted in [`Notes`]. (JPEG has its own decoder: `jpeg`.)
 
 use std::io::Cursor;
 
@@ -11,15 +11,12 @@ use super::messages::{colour_type_words, map_image_error};
 use super::{check_dimensions, DecodeError, DecodeOptions, Format, Notes};
 use crate::Image;
 
-/// PNG, JPEG, BMP and GIF through the `image` crate, with limits, dimensions checked first.
+/// PNG, BMP and GIF through the `image` crate, with limits, dimensions checked first.
 pub(super) fn decode_with_image(
     bytes: &[u8],
     format: Format,
     opts: &DecodeOptions,
 ) -> Result<(Image, Notes), DecodeError> {
-    if format == Format::Jpeg && jpeg_components(bytes) == Some(4) {
-        return Err(DecodeError::CmykJpeg);
-    }
     // Zero or oversized dimensions get their own message even where the decoder would refuse the
     // header first (with e.g. "dimensions (2x0) are too large" for a BMP with 0 rows).
     if let Some((width, height)) = header_dimensions(bytes, format) {
@@ -37,14 +34,6 @@ pub(super) fn decode_with_image(
     let decoder = reader.into_decoder().map_err(err)?;
     let (width, height) = decoder.dimensions();
     check_dimensions(width, height, opts.max_pixels)?;
-    // The JPEG decoder fills a stream cut short with grey instead of failing; Pillow (so
-    // scikit-image) raises "image file is truncated" for it.
-    if format == Format::Jpeg && !jpeg_has_eoi(bytes) {
-        return Err(DecodeError::Corrupt {
-            format: "jpeg",
-            message: "unexpected end of file (no end-of-image marker)".into(),
-        });
-    }
     let img = DynamicImage::from_decoder(decoder).map_err(err)?;
     let (h, w) = (height as usize, width as usize);
     let mut notes = Notes::default();
@@ -89,67 +78,6 @@ pub(super) fn decode_with_image(
         }
     };
     Ok((img, notes))
-}
-
-/// The number of components in the first SOF segment of a JPEG stream, if one is found.
-pub(super) fn jpeg_components(bytes: &[u8]) -> Option<u8> {
-    let mut i = 2; // after SOI
-    loop {
-        // Skip to the next marker (0xFF, any fill 0xFF bytes, then a non-zero code).
-        while *bytes.get(i)? != 0xFF {
-            i += 1;
-        }
-        while *bytes.get(i)? == 0xFF {
-            i += 1;
-        }
-        let marker = *bytes.get(i)?;
-        i += 1;
-        match marker {
-            0x00 | 0x01 | 0xD0..=0xD8 => continue, // stuffed byte or parameterless markers
-            0xDA | 0xD9 => return None,            // start of scan / end of image: no SOF seen
-            0xC0..=0xCF if !matches!(marker, 0xC4 | 0xC8 | 0xCC) => {
-                // length(2) precision(1) height(2) width(2) components(1)
-                return bytes.get(i + 7).copied();
-            }
-            _ => {
-                let len = u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?]) as usize;
-                i += len;
-            }
-        }
-    }
-}
-
-/// Whether the JPEG stream reaches its end-of-image marker (EOI). Marker segments are skipped by
-/// their length (an EXIF thumbnail's own EOI is not mistaken for the end); inside entropy-coded
-/// data, stuffed `FF 00` bytes and restart markers are passed over. Bytes after EOI are ignored.
-pub(super) fn jpeg_has_eoi(bytes: &[u8]) -> bool {
-    let mut i = 2; // after SOI
-    loop {
-        let Some(ff) = bytes
-            .get(i..)
-            .and_then(|b| b.iter().position(|&x| x == 0xFF))
-        else {
-            return false;
-        };
-        i += ff;
-        while bytes.get(i) == Some(&0xFF) {
-            i += 1;
-        }
-        let Some(&marker) = bytes.get(i) else {
-            return false;
-        };
-        i += 1;
-        match marker {
-            0xD9 => return true,
-            0x00 | 0x01 | 0xD0..=0xD8 => {} // stuffed byte, TEM, RSTn, SOI: no length
-            _ => match bytes.get(i..i + 2) {
-                Some(&[hi, lo]) if u16::from_be_bytes([hi, lo]) >= 2 => {
-                    i += usize::from(u16::from_be_bytes([hi, lo]));
-                }
-                _ => return false,
-            },
-        }
-    }
 }
 
 /// `(width, height)` from the fixed-position header fields of PNG (IHDR), BMP and GIF (logical

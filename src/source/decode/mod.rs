@@ -1,8 +1,9 @@
 //! Image decoding: bytes on disk → an [`Image`] of f64 samples, exactly as scikit-image sees the
 //! file after `skimage.io.imread` (imageio + Pillow / tifffile) and `img_as_float`.
 //!
-//! The format is sniffed from the content, never from the extension. Supported: PNG, JPEG, BMP,
-//! TIFF (first page, via the `tiff` crate) and GIF (first frame).
+//! The format is sniffed from the content, never from the extension. Supported: PNG, JPEG (via
+//! libjpeg-turbo, as Pillow: see `jpeg`), BMP, TIFF (any page, via the `tiff` crate) and GIF
+//! (first frame).
 //!
 //! Sample conversion (`img_as_float`, i.e. `_convert` in skimage/util/dtype.py; docs/exactness.md,
 //! "Reading images"), checked bit for bit against scikit-image 0.26 / tifffile 2026.3:
@@ -33,11 +34,11 @@
 //! (the `tiff` crate would, so the file is decoded as black-is-zero).
 //!
 //! Refused, with [`DecodeError::Unsupported`]: palette, CMYK, YCbCr and L\*a\*b\* TIFFs, planar
-//! (separate-plane) TIFFs, TIFF samples of other widths (1/2/4/12-bit …) or formats, and CMYK
-//! JPEGs. Known differences from scikit-image: JPEG pixels may differ by a few levels (zune-jpeg
-//! is not libjpeg-turbo); `skimage.io.imread` turns an array shaped `(3 or 4, w, c)` with `c`
-//! not 3 or 4 into `(w, c, 3 or 4)` (taking it for channels-first), which a 3- or 4-row 8-bit
-//! gray+alpha PNG or gray+alpha TIFF is, where this module reads the image as stored.
+//! (separate-plane) TIFFs, TIFF samples of other widths (1/2/4/12-bit …) or formats, 12-bit and
+//! lossless JPEGs; and CMYK JPEGs ([`DecodeError::CmykJpeg`]). Known differences from
+//! scikit-image: `skimage.io.imread` turns an array shaped `(3 or 4, w, c)` with `c` not 3 or 4
+//! into `(w, c, 3 or 4)` (taking it for channels-first), which a 3- or 4-row 8-bit gray+alpha
+//! PNG or gray+alpha TIFF is, where this module reads the image as stored.
 //!
 //! Every failure is a [`DecodeError`]; no input bytes make this module panic. Its messages are
 //! plain words: lower-case, naming the format, with no Rust Debug text (the decoders' enum values
@@ -45,7 +46,9 @@
 
 mod convert;
 mod image_crate;
+mod jpeg;
 mod messages;
+mod pages;
 #[cfg(test)]
 mod tests;
 mod tiff;
@@ -56,8 +59,10 @@ use self::tiff::decode_tiff;
 use crate::Image;
 use convert::apply_color;
 use image_crate::decode_with_image;
+use jpeg::decode_jpeg;
 
 pub use convert::rgb_to_gray;
+pub use pages::{frame_count, MAX_PAGES};
 
 /// How decoded channels are mapped to the channels of the resulting [`Image`].
 #[derive(
@@ -84,20 +89,67 @@ pub enum ColorMode {
     Rgb,
 }
 
-/// Options for [`decode_file`], [`decode_bytes`] and their `_with_notes` forms.
-#[derive(Clone, Debug, serde::Serialize)]
+/// Which images a file holds.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Frames {
+    /// One image per file: a multi-page TIFF's first page (a GIF's or APNG's first frame).
+    #[default]
+    First,
+    /// Every page of a multi-page TIFF is an image of its own (`{frame}` is its page number, from
+    /// 0; it equals `skimage.io.imread(path, key=frame)`); other files are one image, frame 0.
+    Each,
+}
+
+/// Options for [`decode_file`], [`decode_bytes`] and their `_with_notes` forms. Serialized
+/// (into the plan key, see `plan::key`) with [`READERS_VERSION`].
+#[derive(Clone, Debug)]
 pub struct DecodeOptions {
     /// Channel layout of the result.
     pub color: ColorMode,
+    /// Which images a file holds: the source's page list is made from it ([`frame_count`]);
+    /// decoding reads the page it is given ([`decode_frame_with_notes`]).
+    pub frames: Frames,
     /// Largest accepted `width * height`; checked from the header before any pixel buffer is
     /// allocated. Default `1 << 28` (268 435 456).
     pub max_pixels: u64,
+}
+
+/// The version of how files are read, in the plan key: a change that alters decoded samples
+/// bumps it, so that images made from the old samples are recomputed. 2: JPEG through
+/// libjpeg-turbo (as Pillow) instead of zune-jpeg.
+pub const READERS_VERSION: u32 = 2;
+
+impl serde::Serialize for DecodeOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let each = self.frames == Frames::Each;
+        let mut st = s.serialize_struct("DecodeOptions", 3 + usize::from(each))?;
+        st.serialize_field("color", &self.color)?;
+        st.serialize_field("max_pixels", &self.max_pixels)?;
+        if each {
+            st.serialize_field("frames", &self.frames)?;
+        }
+        st.serialize_field("readers", &READERS_VERSION)?;
+        st.end()
+    }
 }
 
 impl Default for DecodeOptions {
     fn default() -> Self {
         DecodeOptions {
             color: ColorMode::Keep,
+            frames: Frames::First,
             max_pixels: 1 << 28,
         }
     }
@@ -154,9 +206,20 @@ pub enum DecodeError {
     /// The header says the image has width 0.
     #[error("image has zero columns")]
     ZeroColumns,
-    /// A 4-component (CMYK or YCCK) JPEG: decoders disagree on these, so they are refused.
-    #[error("cmyk jpeg is not supported")]
+    /// A 4-component (CMYK or YCCK) JPEG. Pillow reads it as mode `CMYK`, so `skimage.io.imread`
+    /// gives its four inverted ink channels, not colours; an image here is gray or RGB, and
+    /// dropping K (as alpha is dropped) would give neither, so it is refused.
+    #[error(
+        "cmyk jpeg is not supported (skimage.io.imread reads its 4 ink channels, which are not \
+         gray or RGB); convert it to RGB first"
+    )]
     CmykJpeg,
+    /// The file has fewer pages than the page asked for (it changed since the run was planned).
+    #[error("the file has no page {frame} (pages are numbered from 0)")]
+    NoFrame {
+        /// The page asked for.
+        frame: usize,
+    },
 }
 
 /// The formats recognised by their magic bytes.
@@ -299,9 +362,23 @@ pub fn decode_bytes_with_notes(
     bytes: &[u8],
     opts: &DecodeOptions,
 ) -> Result<(Image, Notes), DecodeError> {
+    decode_frame_with_notes(bytes, opts, 0)
+}
+
+/// Image `frame` of an in-memory image file: page `frame` of a TIFF (0 is the first, as
+/// `skimage.io.imread(path, key=frame)`); any other file has frame 0 only, its image.
+pub fn decode_frame_with_notes(
+    bytes: &[u8],
+    opts: &DecodeOptions,
+    frame: usize,
+) -> Result<(Image, Notes), DecodeError> {
     let format = Format::sniff(bytes).ok_or(DecodeError::UnknownFormat)?;
+    if frame > 0 && format != Format::Tiff {
+        return Err(DecodeError::NoFrame { frame });
+    }
     let (raw, notes) = match format {
-        Format::Tiff => (decode_tiff(bytes, opts)?, Notes::default()),
+        Format::Tiff => (decode_tiff(bytes, opts, frame)?, Notes::default()),
+        Format::Jpeg => (decode_jpeg(bytes, opts)?, Notes::default()),
         _ => decode_with_image(bytes, format, opts)?,
     };
     Ok((apply_color(raw, opts.color), notes))

@@ -3,7 +3,9 @@
 
 mod convert;
 mod image_crate;
+mod jpeg;
 mod messages;
+mod pages;
 mod tiff;
 
 use super::*;
@@ -193,4 +195,14 @@ proptest::proptest! {
             let _ = keep(&good);
         }
     }
+}
+
+#[test]
+fn options_key_names_the_readers_version() {
+    // The plan key of a file source: a new way of reading files changes it, so that images
+    // read the old way are recomputed.
+    assert_eq!(
+        serde_json::to_string(&DecodeOptions::default()).unwrap(),
+        r#"{"color":"keep","max_pixels":268435456,"readers":2}"#
+    );
 }

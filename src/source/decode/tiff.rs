@@ -1,17 +1,23 @@
-//! TIFF through the `tiff` crate: the first page, every sample type `img_as_float` converts,
-//! and white-is-zero files read as tifffile reads them.
+//! TIFF through the `tiff` crate: any page, every sample type `img_as_float` converts, and
+//! white-is-zero files read as tifffile reads them.
 
 use std::io::Cursor;
 
 use super::convert::{build, from_f32, from_u16, from_u8};
 use super::messages::{map_tiff_error, sample_words, tiff_colour_words};
+use super::pages::directories;
 use super::{check_dimensions, DecodeError, DecodeOptions};
 use crate::Image;
 
-/// First TIFF page through the `tiff` crate (which, unlike `image`, reads grey f32 and signed
-/// samples). Every sample type `img_as_float` converts is read: unsigned and signed 8/16/32/64-bit
-/// integers and 16/32/64-bit floats (see the `decode` module docs for each formula).
-pub(super) fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, DecodeError> {
+/// TIFF page `page` (0: the first) through the `tiff` crate (which, unlike `image`, reads grey
+/// f32 and signed samples), as `tifffile.imread(path, key=page)`. Every sample type
+/// `img_as_float` converts is read: unsigned and signed 8/16/32/64-bit integers and 16/32/64-bit
+/// floats (see the `decode` module docs for each formula).
+pub(super) fn decode_tiff(
+    bytes: &[u8],
+    opts: &DecodeOptions,
+    page: usize,
+) -> Result<Image, DecodeError> {
     use tiff::decoder::{Decoder, DecodingResult};
     use tiff::tags::{SampleFormat, Tag};
     use tiff::ColorType;
@@ -20,11 +26,19 @@ pub(super) fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, D
     limits.decoding_buffer_size = usize::try_from(opts.max_pixels.saturating_mul(32))
         .unwrap_or(usize::MAX)
         .max(1 << 20);
-    let black_is_zero = white_is_zero_as_black_is_zero(bytes);
+    let black_is_zero = white_is_zero_as_black_is_zero(bytes, page);
     let bytes = black_is_zero.as_deref().unwrap_or(bytes);
     let mut dec = Decoder::new(Cursor::new(bytes))
         .map_err(map_tiff_error)?
         .with_limits(limits);
+    if page > 0 {
+        dec.seek_to_image(page).map_err(|e| match e {
+            tiff::TiffError::FormatError(tiff::TiffFormatError::ImageFileDirectoryNotFound) => {
+                DecodeError::NoFrame { frame: page }
+            }
+            other => map_tiff_error(other),
+        })?;
+    }
     let (width, height) = dec.dimensions().map_err(map_tiff_error)?;
     check_dimensions(width, height, opts.max_pixels)?;
     let unsupported = |what: String| DecodeError::Unsupported {
@@ -129,32 +143,19 @@ pub(super) fn decode_tiff(bytes: &[u8], opts: &DecodeOptions) -> Result<Image, D
 
 /// tifffile (so `skimage.io.imread`) returns the samples of a white-is-zero (MinIsWhite) TIFF as
 /// they are stored, where the `tiff` crate inverts them (and refuses signed ones). For a file
-/// whose first page is white-is-zero, this is a copy that says black-is-zero instead, so the
-/// crate returns the stored samples; `None` for any other file, or a header too damaged to read
-/// (the decoder then reports it).
-pub(super) fn white_is_zero_as_black_is_zero(bytes: &[u8]) -> Option<Vec<u8>> {
-    let little = match bytes.get(0..2)? {
-        b"II" => true,
-        b"MM" => false,
-        _ => return None,
-    };
+/// whose page `page` is white-is-zero, this is a copy that says black-is-zero there instead, so
+/// the crate returns the stored samples; `None` for any other file, or a header too damaged to
+/// read (the decoder then reports it).
+pub(super) fn white_is_zero_as_black_is_zero(bytes: &[u8], page: usize) -> Option<Vec<u8>> {
+    let (layout, offsets) = directories(&mut Cursor::new(bytes), page.checked_add(1)?)?;
+    let ifd = usize::try_from(*offsets.get(page)?).ok()?;
     let uint = |at: usize, n: usize| -> Option<u64> {
-        let b = bytes.get(at..at.checked_add(n)?)?;
-        let fold = |acc: u64, &x: &u8| (acc << 8) | u64::from(x);
-        Some(if little {
-            b.iter().rev().fold(0, fold)
-        } else {
-            b.iter().fold(0, fold)
-        })
+        Some(layout.uint(bytes.get(at..at.checked_add(n)?)?))
     };
-    // Classic TIFF: 4-byte IFD offset, 2-byte entry count, 12-byte entries with the value at
-    // +8. BigTIFF: 8-byte offset at 8, 8-byte count, 20-byte entries with the value at +12.
-    let (ifd, count_len, entry_len, value_at) = match uint(2, 2)? {
-        42 => (uint(4, 4)?, 2, 12, 8),
-        43 => (uint(8, 8)?, 8, 20, 12),
-        _ => return None,
-    };
-    let ifd = usize::try_from(ifd).ok()?;
+    // An entry: tag (2), type (2), count (4 or 8), then the value (at +8, or +12 in BigTIFF).
+    let count_len = layout.count_len() as usize;
+    let entry_len = layout.entry_len() as usize;
+    let value_at = if layout.big { 12 } else { 8 };
     let count = uint(ifd, count_len)?;
     let first = ifd.checked_add(count_len)?;
     for i in 0..count {
@@ -169,7 +170,7 @@ pub(super) fn white_is_zero_as_black_is_zero(bytes: &[u8]) -> Option<Vec<u8>> {
                 return None;
             }
             let mut patched = bytes.to_vec();
-            let one = if little { [1, 0] } else { [0, 1] };
+            let one = if layout.little { [1, 0] } else { [0, 1] };
             patched[value..value + 2].copy_from_slice(&one);
             return Some(patched);
         }

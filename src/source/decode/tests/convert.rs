@@ -39,7 +39,7 @@ fn u8_and_u16_scaling_is_multiply_by_reciprocal() {
 fn rgb2gray_matches_skimage_bit_for_bit() {
     // >>> rgb2gray(img)[...] for these pixels inside a 60×60 uint8 image (numpy 2.4.6,
     // OpenBLAS 0.3.31 Haswell kernel); the plain `(r*a + g*b) + b*c` sum misses the last
-    // five by 1 ulp. (A 1-pixel image takes numpy's non-BLAS path and gives the plain sum.)
+    // five by 1 ulp. (An image one column wide takes numpy's dot-product path: see below.)
     let cases: [([u8; 3], f64); 8] = [
         ([255, 128, 0], 0.5716027450980392),
         ([10, 200, 30], 0.577913725490196),
@@ -55,6 +55,35 @@ fn rgb2gray_matches_skimage_bit_for_bit() {
         let got = rgb_to_gray(t[r as usize], t[g as usize], t[b as usize]);
         assert_eq!(got, want, "{r},{g},{b}");
     }
+}
+
+#[test]
+fn rgb2gray_of_one_column_matches_skimage() {
+    // >>> px = np.array([[130,251,192],[163,216,206],[124,29,251],[29,108,159],[109,10,183],
+    // ...                [7,77,200],[201,3,99],[55,180,12]], np.uint8)
+    // >>> rgb2gray(img_as_float(px.reshape(8, 1, 3))).ravel()  # the (1, 8, 3) image differs
+    // ...                                                       # at pixels 0 and 2
+    let px: [u8; 24] = [
+        130, 251, 192, 163, 216, 206, 124, 29, 251, 29, 108, 159, 109, 10, 183, 7, 77, 200, 201, 3,
+        99, 55, 180, 12,
+    ];
+    let want = [
+        0.866798431372549,
+        0.8000647058823529,
+        0.255661568627451,
+        0.37211607843137257,
+        0.17063058823529412,
+        0.27840509803921565,
+        0.20390823529411764,
+        0.5542145098039215,
+    ];
+    let column = write_bmp_rgb(1, 8, &px);
+    let gray = decode_bytes(&column, &opts(ColorMode::Gray)).unwrap();
+    assert_eq!((gray.height, gray.width, gray.channels), (8, 1, 1));
+    assert_eq!(gray.data, want);
+    let row = decode_bytes(&write_bmp_rgb(8, 1, &px), &opts(ColorMode::Gray)).unwrap();
+    assert_ne!(row.data[0], want[0]);
+    assert_ne!(row.data[2], want[2]);
 }
 
 #[test]

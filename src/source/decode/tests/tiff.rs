@@ -202,8 +202,8 @@ fn white_is_zero_tiff_keeps_the_stored_samples_like_tifffile() {
     let img = keep(&tiff_of::<WhiteF32>(2, 1, &[0.1, -3.0])).unwrap();
     assert_eq!(img.data, [f64::from(0.1f32), -3.0]);
     // Only the copy is changed, and only for white-is-zero.
-    assert!(white_is_zero_as_black_is_zero(&tiff_be_gray8(4, 1, 1, &px)).is_none());
-    assert!(white_is_zero_as_black_is_zero(b"II*\0\xff\xff\xff\xff").is_none());
+    assert!(white_is_zero_as_black_is_zero(&tiff_be_gray8(4, 1, 1, &px), 0).is_none());
+    assert!(white_is_zero_as_black_is_zero(b"II*\0\xff\xff\xff\xff", 0).is_none());
 }
 
 #[test]
