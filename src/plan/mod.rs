@@ -83,10 +83,11 @@ impl Plan {
     /// The job of the glob source's file `file` as image `index`, whether or not it is among
     /// the files listed at compile time (a watched folder's new files).
     pub fn job_for(&self, file: PathBuf, index: u64) -> Job {
-        let names = self.source.names_of(Some(&file), index);
+        let names = self.source.names_of(Some(&file), index, 0);
         Job {
             index,
             file: Some(file),
+            frame: None,
             outputs: self.writers.iter().map(|w| w.render(&names)).collect(),
         }
     }
@@ -160,12 +161,12 @@ impl SourcePlan {
 
     /// Image `pos`'s values of the per-image placeholders.
     pub fn names(&self, pos: usize) -> ImageNames {
-        self.names_of(self.file(pos), pos as u64)
+        self.names_of(self.file(pos), pos as u64, self.frame(pos).unwrap_or(0))
     }
 
-    /// The placeholders' values of image `index` read from `file` (glob sources; `None` for
-    /// generated images).
-    pub fn names_of(&self, file: Option<&Path>, index: u64) -> ImageNames {
+    /// The placeholders' values of image `index` read from page `frame` of `file` (glob
+    /// sources; `None` for generated images).
+    pub fn names_of(&self, file: Option<&Path>, index: u64, frame: u32) -> ImageNames {
         let text = |s: Option<&std::ffi::OsStr>| {
             s.map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_default()
@@ -173,7 +174,7 @@ impl SourcePlan {
         match (self, file) {
             (SourcePlan::Files { root, .. }, Some(f)) => ImageNames {
                 index,
-                frame: self.frame(pos).unwrap_or(0),
+                frame,
                 stem: text(f.file_stem()),
                 ext: text(f.extension()),
                 dir: text(

@@ -305,7 +305,7 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
             reported.extend(t.settle_due(Instant::now()));
         }
-        assert_eq!(reported, [f.clone()]);
+        assert_eq!(reported, [f]);
         assert!(
             t.ready.is_empty(),
             "a file that keeps changing is not taken"

@@ -149,6 +149,8 @@ pub enum WatchError {
         "`flowrun watch` needs a glob source (`source.pattern`): generated images never arrive"
     )]
     NotGlob,
+    #[error("`flowrun watch` takes each file as one image: `source.frames = \"each\"` works with `flowrun run` only (leave `frames` out, or set it to \"first\")")]
+    Frames,
 }
 
 /// One image for a worker.
@@ -191,8 +193,10 @@ pub fn watch(
     opts: &WatchOptions,
     obs: &dyn WatchObserver,
 ) -> Result<WatchSummary, WatchError> {
-    if !matches!(spec.plan.source, crate::plan::SourcePlan::Files { .. }) {
-        return Err(WatchError::NotGlob);
+    match &spec.plan.source {
+        crate::plan::SourcePlan::Files { pages: None, .. } => {}
+        crate::plan::SourcePlan::Files { .. } => return Err(WatchError::Frames),
+        crate::plan::SourcePlan::Noise { .. } => return Err(WatchError::NotGlob),
     }
     let cwd = std::env::current_dir().unwrap_or_default();
     let plan = spec.plan;
