@@ -1,6 +1,6 @@
 """Morphology and labels: the grey ops (erosion, dilation, opening, closing, white/black tophat),
-the binary ops, remove_small_objects / remove_small_holes and label — on odd sizes, 1x1,
-constant, all-zero and all-one images, u8 / u16 /
+the binary ops, remove_small_objects / remove_small_holes, label, and the metrics objects,
+area_mean and area_max — on odd sizes, 1x1, constant, all-zero and all-one images, u8 / u16 /
 float inputs (NaN and both zeros included, where scipy's comparison order shows), every
 footprint kind (even sides too), every mode; colour images refused."""
 
@@ -204,6 +204,34 @@ def region_cases(rng):
     return out
 
 
+def component_metrics(a, conn):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        lab = skimage.measure.label(a != 0, connectivity=conn)
+        areas = np.bincount(lab.ravel())[1:]
+        return {"n": lab.max(), "am": np.mean(areas), "ax": np.max(areas, initial=0)}
+
+
+def metric_cases(rng):
+    ins = binary_inputs(rng) + sample_inputs(rng, kinds=("u8", "f64"))
+    out = []
+    for conn in (None, 1, 2):
+        p = "" if conn is None else f", connectivity = {conn}"
+        metrics = "\n".join(f'{col} = {{ op = "{op}"{p} }}'
+                            for col, op in [("n", "objects"), ("am", "area_mean"),
+                                            ("ax", "area_max")])
+        out.append(OpCase(f"objects / area_mean / area_max connectivity={conn}", ins, "",
+                          metrics=metrics,
+                          expected_metrics=lambda a, conn=conn: component_metrics(a, conn)))
+    # Per channel of a colour image.
+    rgb = [("rgb_u8_13x9", (rng.rand(13, 9, 3) < 0.4).astype(np.uint8) * 255)]
+    out.append(OpCase("objects channel=each", rgb, "",
+                      metrics='n = { op = "objects", channel = "each" }',
+                      expected_metrics=lambda a: {
+                          f"n[{c}]": component_metrics(a[..., c], None)["n"] for c in range(3)}))
+    return out
+
+
 def refusal_cases(rng):
     rgb = [("rgb_u8_7x5", rng.randint(0, 256, size=(7, 5, 3)).astype(np.uint8))]
     out = []
@@ -211,8 +239,11 @@ def refusal_cases(rng):
                                            "label"]:
         out.append(OpCase(f"{op} refuses RGB", rgb, f'[[steps]]\nop = "{op}"',
                           fails_with="works on gray images, and this one has 3 channels"))
+    out.append(OpCase("objects refuses RGB", rgb, "", metrics='n = { op = "objects" }',
+                      fails_with="this one has 3 channels"))
     return out
 
 
 def cases(rng):
-    return (grey_cases(rng) + binary_cases(rng) + region_cases(rng) + refusal_cases(rng))
+    return (grey_cases(rng) + binary_cases(rng) + region_cases(rng) + metric_cases(rng)
+            + refusal_cases(rng))
