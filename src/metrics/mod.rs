@@ -30,6 +30,9 @@ crate::metrics! {
     max::Max,
     total::Sum,
     mse::Mse,
+    objects::Objects,
+    area_mean::AreaMean,
+    area_max::AreaMax,
 }
 
 /// The metric called `name`.

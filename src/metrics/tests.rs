@@ -310,7 +310,18 @@ fn variance_stream_equals_variance() {
 fn names_are_the_registry() {
     assert_eq!(
         names(),
-        ["variance", "mean", "std", "min", "max", "sum", "mse"]
+        [
+            "variance",
+            "mean",
+            "std",
+            "min",
+            "max",
+            "sum",
+            "mse",
+            "objects",
+            "area_mean",
+            "area_max"
+        ]
     );
     assert!(entry("Variance").is_none() && entry("").is_none());
     assert!(entry("mse").unwrap().reference && !entry("mean").unwrap().reference);
@@ -394,4 +405,29 @@ fn mse_is_the_mean_of_squared_differences() {
         err,
         "`mse` compares images of one shape, got 1×1000 and 1×10"
     );
+}
+
+/// `objects`, `area_mean`, `area_max` of
+/// `a = np.array([[1, 0, 0, 1], [0, 1, 0, 1], [1, 0, 0, 0]])`: `skimage.measure.label(a != 0)`
+/// has 2 objects (3 and 2 pixels), with `connectivity=1` 4; an empty image has none:
+/// `np.mean([])` is NaN and `np.max([], initial=0)` 0.
+#[test]
+fn objects_and_their_areas() {
+    let a = [1., 0., 0., 1., 0., 1., 0., 1., 1., 0., 0., 0.];
+    let img = crate::Image::from_vec(3, 4, 1, a.to_vec()).unwrap();
+    let zero = crate::Image::from_vec(3, 4, 1, vec![-0.0; 12]).unwrap();
+    let get = |name: &str, img: &crate::Image| metric(name).compute(img, None).unwrap();
+    assert_eq!(get("objects", &img), 2.0);
+    assert_eq!(get("area_mean", &img), 2.5);
+    assert_eq!(get("area_max", &img), 3.0);
+    assert_eq!(get("objects", &zero), 0.0);
+    assert!(get("area_mean", &zero).is_nan());
+    assert_eq!(get("area_max", &zero), 0.0);
+    let one = objects::Objects { connectivity: 1 };
+    assert_eq!(one.compute(&img, None).unwrap(), 4.0);
+    let rgb = crate::Image::from_vec(1, 1, 3, vec![1.0; 3]).unwrap();
+    assert!(metric("objects")
+        .compute(&rgb, None)
+        .unwrap_err()
+        .contains("3 channels"));
 }

@@ -6,6 +6,7 @@
 pub mod boundary;
 pub mod elementwise;
 pub mod footprint;
+pub mod morphology;
 mod registry;
 
 pub use registry::*;
@@ -20,6 +21,19 @@ crate::ops! {
     clip::Clip,
     invert::Invert,
     flip::Flip,
+    erosion::Erosion,
+    dilation::Dilation,
+    opening::Opening,
+    closing::Closing,
+    white_tophat::WhiteTophat,
+    black_tophat::BlackTophat,
+    binary_erosion::BinaryErosion,
+    binary_dilation::BinaryDilation,
+    binary_opening::BinaryOpening,
+    binary_closing::BinaryClosing,
+    remove_small_objects::RemoveSmallObjects,
+    remove_small_holes::RemoveSmallHoles,
+    label::Label,
 }
 
 /// The op called `name`.

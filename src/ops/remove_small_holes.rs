@@ -1,0 +1,51 @@
+//! `op = "remove_small_holes"`: `skimage.morphology.remove_small_holes` on `image != 0` (see
+//! [`super::morphology::regions`]).
+
+use super::morphology::regions::{check_connectivity, size_limit, RegionOp, Regions};
+use super::{Kernel, OpSpec};
+use crate::diag::ParamCx;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// `skimage.morphology.remove_small_holes(image != 0, max_size=max_size,
+/// connectivity=connectivity)`, as 0.0 / 1.0: the set (non-zero) pixels, with every connected
+/// unset region of `max_size` pixels or fewer filled — one touching the border too. Gray images
+/// only.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RemoveSmallHoles {
+    /// Holes of this many pixels or fewer are filled (default 64; inclusive, as scikit-image
+    /// 0.26's `max_size`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_size: Option<u64>,
+    /// scikit-image's deprecated name for `max_size`: the same limit, inclusive too (as
+    /// scikit-image 0.26 applies it). Give one or the other.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area_threshold: Option<u64>,
+    /// 1 (default): unset pixels touching by an edge are one hole; 2: by an edge or a corner.
+    #[serde(default = "one")]
+    pub connectivity: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl OpSpec for RemoveSmallHoles {
+    const NAME: &'static str = "remove_small_holes";
+    const EQUALS: &'static str =
+        "skimage.morphology.remove_small_holes(image != 0, max_size=max_size, connectivity=connectivity)";
+
+    fn compile(&self, cx: &mut ParamCx) -> Option<Box<dyn Kernel>> {
+        let colour_ok = super::morphology::refuse_colour(Self::NAME, cx);
+        let conn_ok = check_connectivity(self.connectivity, cx);
+        let max = size_limit(self.max_size, ("area_threshold", self.area_threshold), cx)?;
+        (colour_ok && conn_ok).then(|| {
+            Box::new(Regions {
+                name: Self::NAME,
+                op: RegionOp::FillHoles(max),
+                connectivity: self.connectivity,
+            }) as Box<dyn Kernel>
+        })
+    }
+}
