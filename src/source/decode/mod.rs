@@ -57,7 +57,7 @@ use crate::Image;
 use convert::apply_color;
 use image_crate::decode_with_image;
 
-pub use convert::rgb_to_gray;
+pub use convert::{rgb_to_gray, rgb_to_gray_column, rgb_to_gray_into};
 
 /// How decoded channels are mapped to the channels of the resulting [`Image`].
 #[derive(
