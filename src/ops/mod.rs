@@ -20,6 +20,12 @@ crate::ops! {
     clip::Clip,
     invert::Invert,
     flip::Flip,
+    rot90::Rot90,
+    transpose::Transpose,
+    crop::Crop,
+    pad::Pad,
+    rgb2gray::Rgb2Gray,
+    gray2rgb::Gray2Rgb,
 }
 
 /// The op called `name`.

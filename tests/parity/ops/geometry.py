@@ -1,0 +1,121 @@
+"""Geometry, colour, denoising and edges: rot90, transpose, crop, pad, rgb2gray, gray2rgb,
+resize, rescale, denoise_tv and canny — on odd sizes, a constant image, gray, 16-bit, float and
+RGB inputs, every mode, parameters at their edges."""
+
+import numpy as np
+import skimage.color
+import skimage.filters
+import skimage.util
+
+from opcases import OpCase, sample_inputs
+
+
+def toml_value(v):
+    """A Python value as TOML (numbers, booleans, strings, nested lists)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    return repr(v)
+
+
+def step(op, **params):
+    lines = [f'[[steps]]\nop = "{op}"']
+    lines += [f"{k} = {toml_value(v)}" for k, v in params.items() if v is not None]
+    return "\n".join(lines)
+
+
+def label(op, **params):
+    return op + "".join(f" {k}={v}" for k, v in params.items() if v is not None)
+
+
+def layout_cases(inputs, rgb_only, gray_only):
+    out = []
+    for k in (0, 1, 2, 3, -1, 6):
+        out.append(OpCase(label("rot90", k=k), inputs, step("rot90", k=k),
+                          lambda a, k=k: np.rot90(a, k)))
+    out.append(OpCase("transpose", inputs, step("transpose"),
+                      lambda a: np.swapaxes(a, 0, 1)))
+    for cw in (0, 1, [1, 0], [[2, 1], [0, 3]]):
+        def crop(a, cw=cw):
+            w = cw if isinstance(cw, int) else (cw if isinstance(cw[0], list) else [cw, cw])
+            w = [[w, w], [w, w]] if isinstance(w, int) else w
+            return skimage.util.crop(a, [tuple(w[0]), tuple(w[1])] + [(0, 0)] * (a.ndim - 2))
+        big = [(n, a) for n, a in inputs if min(a.shape[:2]) >= 4]
+        out.append(OpCase(label("crop", crop_width=cw), big, step("crop", crop_width=cw), crop))
+    out.append(OpCase("crop too much", [("u8_3x3", np.zeros((3, 3), np.uint8))],
+                      step("crop", crop_width=[[2, 2], [0, 0]]),
+                      fails_with="crop_width removes 4 rows from an image of 3×3"))
+    out.append(OpCase("rgb2gray", rgb_only, step("rgb2gray"),
+                      lambda a: skimage.color.rgb2gray(a)))
+    # Generic float samples: a blur first.
+    out.append(OpCase("gaussian sigma=1.5 then rgb2gray", rgb_only,
+                      step("gaussian", sigma=1.5) + "\n\n" + step("rgb2gray"),
+                      lambda a: skimage.color.rgb2gray(
+                          skimage.filters.gaussian(a, 1.5, channel_axis=-1))))
+    # The source's color = "gray" is the same conversion (one pixel wide: numpy's ddot).
+    out.append(OpCase("source color=gray", rgb_only, "", lambda a: skimage.color.rgb2gray(a),
+                      color="gray"))
+    out.append(OpCase("rgb2gray on gray", gray_only[:1], step("rgb2gray"),
+                      fails_with="rgb2gray needs an RGB image (3 channels), got 1 channel(s)"))
+    out.append(OpCase("gray2rgb", gray_only, step("gray2rgb"),
+                      lambda a: skimage.color.gray2rgb(a)))
+    out.append(OpCase("gray2rgb on rgb", rgb_only[:1], step("gray2rgb"),
+                      fails_with="gray2rgb needs a gray image, got 3 channels"))
+    return out
+
+
+def np_pad(a, pad_width, mode, **kw):
+    """np.pad as the `pad` step applies it: rows and columns only."""
+    pw = pad_width
+    if isinstance(pw, int):
+        pw = [[pw, pw], [pw, pw]]
+    elif not isinstance(pw[0], list):
+        pw = [pw, pw]
+    pw = [tuple(p) for p in pw] + [(0, 0)] * (a.ndim - 2)
+    for key in ("constant_values", "end_values", "stat_length"):
+        if key in kw and isinstance(kw[key], list) and isinstance(kw[key][0], list):
+            fill = (1, 1) if key == "stat_length" else (0, 0)
+            kw[key] = [tuple(p) for p in kw[key]] + [fill] * (a.ndim - 2)
+    return np.pad(a, pw, mode=mode, **kw)
+
+
+def pad_cases(inputs):
+    out = []
+    widths = [0, 2, [1, 3], [[3, 0], [1, 2]], [[20, 11], [13, 40]]]
+    for mode in ("constant", "edge", "reflect", "symmetric", "wrap", "linear_ramp", "maximum",
+                 "minimum", "mean", "median"):
+        for pw in widths:
+            out.append(OpCase(label("pad", pad_width=pw, mode=mode), inputs,
+                              step("pad", pad_width=pw, mode=mode),
+                              lambda a, pw=pw, mode=mode: np_pad(a, pw, mode)))
+    extra = [
+        ("constant", {"constant_values": 0.25}),
+        ("constant", {"constant_values": [[-1.5, 2.0], [0.5, 7.0]]}),
+        ("linear_ramp", {"end_values": [0.75, -2.0]}),
+        ("linear_ramp", {"end_values": [[1.0, 0.0], [0.5, 0.25]]}),
+        ("maximum", {"stat_length": 2}),
+        ("minimum", {"stat_length": [[1, 3], [2, 1]]}),
+        ("mean", {"stat_length": [3, 9]}),
+        ("median", {"stat_length": [[4, 1], [2, 5]]}),
+        ("mean", {"stat_length": 100}),
+        ("reflect", {"reflect_type": "odd"}),
+        ("symmetric", {"reflect_type": "odd"}),
+    ]
+    for mode, kw in extra:
+        for pw in ([[3, 0], [1, 2]], [[20, 11], [13, 40]]):
+            out.append(OpCase(label("pad", pad_width=pw, mode=mode, **kw), inputs,
+                              step("pad", pad_width=pw, mode=mode, **kw),
+                              lambda a, pw=pw, mode=mode, kw=kw: np_pad(a, pw, mode, **dict(kw))))
+    return out
+
+
+def cases(rng):
+    inputs = sample_inputs(rng)
+    rgb_only = [(n, a) for n, a in inputs if a.ndim == 3]
+    gray_only = [(n, a) for n, a in inputs if a.ndim == 2]
+    out = layout_cases(inputs, rgb_only, gray_only)
+    out += pad_cases(inputs)
+    return out
