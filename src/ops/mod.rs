@@ -26,6 +26,8 @@ crate::ops! {
     pad::Pad,
     rgb2gray::Rgb2Gray,
     gray2rgb::Gray2Rgb,
+    resize::Resize,
+    rescale::Rescale,
 }
 
 /// The op called `name`.

@@ -112,10 +112,66 @@ def pad_cases(inputs):
     return out
 
 
+def quiet(f):
+    """`f` with warnings silenced (scikit-image warns where flowrun computes the same)."""
+    def g(a):
+        import warnings
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return f(a)
+    return g
+
+
+def resize_cases(inputs):
+    from skimage.transform import rescale, resize
+    out = []
+    shapes = [[5, 8], [1, 1], [40, 30], [12, 100], [2, 1]]
+    for order in (0, 1, 3):
+        for mode in ("reflect", "constant", "edge", "symmetric", "wrap"):
+            for shape in shapes:
+                out.append(OpCase(label("resize", output_shape=shape, order=order, mode=mode),
+                                  inputs, step("resize", output_shape=shape, order=order, mode=mode),
+                                  lambda a, s=shape, o=order, m=mode: resize(a, s, order=o, mode=m)))
+    for order in (2, 4, 5):
+        for mode in ("reflect", "constant", "edge", "symmetric", "wrap"):
+            shape = [13, 9]
+            out.append(OpCase(label("resize", output_shape=shape, order=order, mode=mode),
+                              inputs, step("resize", output_shape=shape, order=order, mode=mode),
+                              lambda a, s=shape, o=order, m=mode: resize(a, s, order=o, mode=m)))
+    extra = [
+        dict(mode="constant", cval=0.3), dict(mode="constant", cval=2.5, order=3),
+        dict(mode="constant", cval=-1.0, order=1), dict(clip=False, order=3),
+        dict(anti_aliasing=False), dict(anti_aliasing=True, order=0), dict(anti_aliasing=True),
+        dict(anti_aliasing_sigma=0.8), dict(anti_aliasing_sigma=[1.5, 0.0], order=3),
+    ]
+    for kw in extra:
+        for shape in ([5, 8], [40, 30]):
+            def want(a, s=shape, kw=kw):
+                kw = dict(kw)
+                sig = kw.get("anti_aliasing_sigma")
+                if isinstance(sig, list) and a.ndim == 3:
+                    kw["anti_aliasing_sigma"] = sig + [0.0]
+                return resize(a, s, **kw)
+            out.append(OpCase(label("resize", output_shape=shape, **kw), inputs,
+                              step("resize", output_shape=shape, **kw), quiet(want)))
+    for scale in (0.5, 2, 0.37, [0.5, 1.7], 3.0):
+        for order in (0, 1, 3):
+            def want(a, sc=scale, o=order):
+                return rescale(a, sc, order=o, channel_axis=-1 if a.ndim == 3 else None)
+            out.append(OpCase(label("rescale", scale=scale, order=order), inputs,
+                              step("rescale", scale=scale, order=order), want))
+    out.append(OpCase("rescale scale=0.25 mode=edge anti_aliasing_sigma=1.2", inputs,
+                      step("rescale", scale=0.25, mode="edge", anti_aliasing_sigma=1.2),
+                      quiet(lambda a: rescale(a, 0.25, mode="edge", anti_aliasing_sigma=1.2,
+                                              channel_axis=-1 if a.ndim == 3 else None))))
+    return out
+
+
 def cases(rng):
     inputs = sample_inputs(rng)
     rgb_only = [(n, a) for n, a in inputs if a.ndim == 3]
     gray_only = [(n, a) for n, a in inputs if a.ndim == 2]
     out = layout_cases(inputs, rgb_only, gray_only)
     out += pad_cases(inputs)
+    out += resize_cases(inputs)
     return out
