@@ -28,6 +28,7 @@ crate::ops! {
     gray2rgb::Gray2Rgb,
     resize::Resize,
     rescale::Rescale,
+    canny::Canny,
 }
 
 /// The op called `name`.

@@ -167,6 +167,43 @@ def resize_cases(inputs):
     return out
 
 
+def structured_inputs():
+    """Shapes with flat areas and straight edges, where ties in the edge steps are common."""
+    sq = np.zeros((24, 30), np.uint8)
+    sq[6:18, 8:22] = 200
+    yy, xx = np.mgrid[0:41, 0:47]
+    disk = (((yy - 20) ** 2 + (xx - 23) ** 2) < 15 ** 2).astype(np.uint8) * 180 + 30
+    ramp = (np.add.outer(np.arange(33), 2 * np.arange(29)) * 700).astype(np.uint16)
+    return [("u8_square", sq), ("u8_disk", disk), ("u16_ramp", ramp)]
+
+
+def edge_cases(inputs, gray_only, rgb_only):
+    from skimage.feature import canny
+    out = []
+    gray = gray_only + structured_inputs()
+    variants = [
+        dict(), dict(sigma=0.0), dict(sigma=2.5), dict(sigma=[1.0, 3.0]),
+        dict(low_threshold=0.05, high_threshold=0.3), dict(low_threshold=0.0, high_threshold=0.0),
+        dict(low_threshold=0.2, high_threshold=0.2),
+        dict(use_quantiles=True), dict(use_quantiles=True, low_threshold=0.5, high_threshold=0.9),
+        dict(use_quantiles=True, low_threshold=0.0, high_threshold=1.0),
+        dict(mode="constant", cval=0.7), dict(mode="nearest"), dict(mode="reflect"),
+        dict(mode="mirror"), dict(mode="wrap"),
+    ]
+    for kw in variants:
+        def want(a, kw=kw):
+            kw = dict(kw)
+            if isinstance(kw.get("sigma"), list):
+                kw["sigma"] = tuple(kw["sigma"])
+            return canny(a, **kw).astype(np.float64)
+        out.append(OpCase(label("canny", **kw), gray, step("canny", **kw), want))
+    out.append(OpCase("canny on RGB", rgb_only[:1], step("canny"),
+                      fails_with="canny needs a gray image, got 3 channels"))
+    out.append(OpCase("rgb2gray then canny", rgb_only, step("rgb2gray") + "\n\n" + step("canny"),
+                      lambda a: canny(skimage.color.rgb2gray(a)).astype(np.float64)))
+    return out
+
+
 def cases(rng):
     inputs = sample_inputs(rng)
     rgb_only = [(n, a) for n, a in inputs if a.ndim == 3]
@@ -174,4 +211,5 @@ def cases(rng):
     out = layout_cases(inputs, rgb_only, gray_only)
     out += pad_cases(inputs)
     out += resize_cases(inputs)
+    out += edge_cases(inputs, gray_only, rgb_only)
     return out
