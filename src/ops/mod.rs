@@ -29,6 +29,7 @@ crate::ops! {
     resize::Resize,
     rescale::Rescale,
     canny::Canny,
+    denoise_tv::DenoiseTv,
 }
 
 /// The op called `name`.

@@ -179,6 +179,7 @@ def structured_inputs():
 
 def edge_cases(inputs, gray_only, rgb_only):
     from skimage.feature import canny
+    from skimage.restoration import denoise_tv_chambolle
     out = []
     gray = gray_only + structured_inputs()
     variants = [
@@ -201,6 +202,12 @@ def edge_cases(inputs, gray_only, rgb_only):
                       fails_with="canny needs a gray image, got 3 channels"))
     out.append(OpCase("rgb2gray then canny", rgb_only, step("rgb2gray") + "\n\n" + step("canny"),
                       lambda a: canny(skimage.color.rgb2gray(a)).astype(np.float64)))
+    for kw in (dict(), dict(weight=0.5), dict(weight=0.02, eps=1e-6), dict(max_num_iter=1),
+               dict(max_num_iter=7, eps=0.0)):
+        def want(a, kw=kw):
+            return denoise_tv_chambolle(a, channel_axis=-1 if a.ndim == 3 else None, **kw)
+        out.append(OpCase(label("denoise_tv", **kw), inputs + structured_inputs(),
+                          step("denoise_tv", **kw), want))
     return out
 
 
