@@ -49,12 +49,32 @@ pub fn canny_from_smoothed(
 /// kernel. `reflect` repeats the edge sample (`x[-1] = x[0]`, `x[n] = x[n-1]`).
 pub fn sobel(a: &[f64], h: usize, w: usize, axis: usize, tmp: &mut [f64], out: &mut [f64]) {
     if axis == 0 {
-        along_columns(a, h, w, tmp, diff3);
-        along_rows(tmp, h, w, out, smooth3);
+        columns_diff(a, h, w, tmp);
+        rows_smooth(tmp, h, w, out);
     } else {
-        along_rows(a, h, w, tmp, diff3);
-        along_columns(tmp, h, w, out, smooth3);
+        rows_diff(a, h, w, tmp);
+        columns_smooth(tmp, h, w, out);
     }
+}
+
+#[multiversion::multiversion(targets = "simd")]
+fn columns_diff(a: &[f64], h: usize, w: usize, out: &mut [f64]) {
+    along_columns(a, h, w, out, diff3);
+}
+
+#[multiversion::multiversion(targets = "simd")]
+fn columns_smooth(a: &[f64], h: usize, w: usize, out: &mut [f64]) {
+    along_columns(a, h, w, out, smooth3);
+}
+
+#[multiversion::multiversion(targets = "simd")]
+fn rows_diff(a: &[f64], h: usize, w: usize, out: &mut [f64]) {
+    along_rows(a, h, w, out, diff3);
+}
+
+#[multiversion::multiversion(targets = "simd")]
+fn rows_smooth(a: &[f64], h: usize, w: usize, out: &mut [f64]) {
+    along_rows(a, h, w, out, smooth3);
 }
 
 /// (`* -1.0` is scipy's multiplication by the weight, kept as written.)
@@ -69,9 +89,10 @@ fn smooth3(prev: f64, cur: f64, next: f64) -> f64 {
     cur * 2.0 + (prev + next) * 1.0
 }
 
-/// `out[y][x] = f(a[y-1][x], a[y][x], a[y+1][x])`, rows reflected at the edges.
-#[multiversion::multiversion(targets = "simd")]
-fn along_columns(a: &[f64], h: usize, w: usize, out: &mut [f64], f: fn(f64, f64, f64) -> f64) {
+/// `out[y][x] = f(a[y-1][x], a[y][x], a[y+1][x])`, rows reflected at the edges (inlined into
+/// its callers, so that `f` is too and the loop vectorises across pixels).
+#[inline(always)]
+fn along_columns(a: &[f64], h: usize, w: usize, out: &mut [f64], f: impl Fn(f64, f64, f64) -> f64) {
     for y in 0..h {
         let p = &a[y.saturating_sub(1) * w..][..w];
         let c = &a[y * w..][..w];
@@ -83,9 +104,10 @@ fn along_columns(a: &[f64], h: usize, w: usize, out: &mut [f64], f: fn(f64, f64,
     }
 }
 
-/// `out[y][x] = f(a[y][x-1], a[y][x], a[y][x+1])`, columns reflected at the edges.
-#[multiversion::multiversion(targets = "simd")]
-fn along_rows(a: &[f64], h: usize, w: usize, out: &mut [f64], f: fn(f64, f64, f64) -> f64) {
+/// `out[y][x] = f(a[y][x-1], a[y][x], a[y][x+1])`, columns reflected at the edges (inlined as
+/// [`along_columns`]).
+#[inline(always)]
+fn along_rows(a: &[f64], h: usize, w: usize, out: &mut [f64], f: impl Fn(f64, f64, f64) -> f64) {
     for y in 0..h {
         let r = &a[y * w..][..w];
         let o = &mut out[y * w..][..w];
