@@ -34,6 +34,16 @@ crate::ops! {
     remove_small_objects::RemoveSmallObjects,
     remove_small_holes::RemoveSmallHoles,
     label::Label,
+    rot90::Rot90,
+    transpose::Transpose,
+    crop::Crop,
+    pad::Pad,
+    rgb2gray::Rgb2Gray,
+    gray2rgb::Gray2Rgb,
+    resize::Resize,
+    rescale::Rescale,
+    canny::Canny,
+    denoise_tv::DenoiseTv,
 }
 
 /// The op called `name`.

@@ -100,20 +100,25 @@ pub fn rgb_to_gray_one_column(r: f64, g: f64, b: f64) -> f64 {
     b.mul_add(0.0721, g.mul_add(0.7154, r * 0.2125))
 }
 
+/// `rgb2gray` of interleaved RGB samples (`width` pixels per row) into `out`, one sample per
+/// pixel, with the product numpy's matmul picks for that width.
+pub fn rgb_to_gray_into(rgb: &[f64], width: usize, out: &mut [f64]) {
+    let f = if width == 1 {
+        rgb_to_gray_one_column
+    } else {
+        rgb_to_gray
+    };
+    for (o, p) in out.iter_mut().zip(rgb.chunks_exact(3)) {
+        *o = f(p[0], p[1], p[2]);
+    }
+}
+
 /// Applies the requested [`ColorMode`] to a decoded 1- or 3-channel image.
 pub(super) fn apply_color(img: Image, mode: ColorMode) -> Image {
     match (mode, img.channels) {
         (ColorMode::Gray, 3) => {
-            let gray = if img.width == 1 {
-                rgb_to_gray_one_column
-            } else {
-                rgb_to_gray
-            };
-            let data = img
-                .data
-                .chunks_exact(3)
-                .map(|p| gray(p[0], p[1], p[2]))
-                .collect();
+            let mut data = vec![0.0; img.data.len() / 3];
+            rgb_to_gray_into(&img.data, img.width, &mut data);
             Image {
                 channels: 1,
                 data,

@@ -61,7 +61,7 @@ use convert::apply_color;
 use image_crate::decode_with_image;
 use jpeg::decode_jpeg;
 
-pub use convert::rgb_to_gray;
+pub use convert::{rgb_to_gray, rgb_to_gray_into, rgb_to_gray_one_column};
 pub use pages::{frame_count, MAX_PAGES};
 
 /// How decoded channels are mapped to the channels of the resulting [`Image`].
