@@ -30,6 +30,15 @@ crate::metrics! {
     max::Max,
     total::Sum,
     mse::Mse,
+    median::Median,
+    percentile::Percentile,
+    entropy::Entropy,
+    count_above::CountAbove,
+    fraction_above::FractionAbove,
+    nonzero::Nonzero,
+    otsu::Otsu,
+    li::Li,
+    yen::Yen,
 }
 
 /// The metric called `name`.

@@ -20,6 +20,12 @@ crate::ops! {
     clip::Clip,
     invert::Invert,
     flip::Flip,
+    threshold::ThresholdParams,
+    rescale_intensity::RescaleIntensity,
+    equalize_hist::EqualizeHist,
+    adjust_gamma::AdjustGamma,
+    adjust_log::AdjustLog,
+    adjust_sigmoid::AdjustSigmoid,
 }
 
 /// The op called `name`.
