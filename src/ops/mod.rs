@@ -23,6 +23,7 @@ crate::ops! {
     threshold::ThresholdParams,
     rescale_intensity::RescaleIntensity,
     equalize_hist::EqualizeHist,
+    equalize_adapthist::EqualizeAdapthist,
     adjust_gamma::AdjustGamma,
     adjust_log::AdjustLog,
     adjust_sigmoid::AdjustSigmoid,
