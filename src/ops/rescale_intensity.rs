@@ -205,3 +205,7 @@ impl Kernel for RescaleIntensity {
         Some(self.ranges(&img.data).map(|r| self.rescale(&mut img.data, r)))
     }
 }
+
+#[cfg(test)]
+#[path = "exposure_tests.rs"]
+mod exposure_tests;
