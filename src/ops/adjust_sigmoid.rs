@@ -5,7 +5,7 @@
 use super::adjust_gamma::{check_finite, Exposure, Map};
 use super::{Kernel, OpSpec};
 use crate::diag::ParamCx;
-use crate::numpy::exp::numpy_exp;
+use crate::numpy::exp::exp_in_place;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -41,12 +41,15 @@ impl OpSpec for AdjustSigmoid {
             return None;
         }
         let (cutoff, gain, inv) = (self.cutoff, self.gain, self.inv);
-        let exp = numpy_exp();
         let map: Map = Box::new(move |v: &mut [f64]| {
-            for x in v {
-                // (1 / (1 + np.exp(gain * (cutoff - image / 1.0)))) * 1.0, or
-                // (1 - 1 / (1 + ...)) * 1.0 with inv.
-                let s = 1.0 / (1.0 + exp(gain * (cutoff - *x)));
+            // (1 / (1 + np.exp(gain * (cutoff - image / 1.0)))) * 1.0, or
+            // (1 - 1 / (1 + ...)) * 1.0 with inv: per sample, the same operations in passes.
+            for x in v.iter_mut() {
+                *x = gain * (cutoff - *x);
+            }
+            exp_in_place(v);
+            for x in v.iter_mut() {
+                let s = 1.0 / (1.0 + *x);
                 *x = if inv { 1.0 - s } else { s };
             }
         });
