@@ -98,13 +98,25 @@ impl Bins {
         self.nbins == 0
     }
 
-    /// Counts `data` into these bins.
+    /// Counts `data` into these bins. Four partial histograms, so that runs of samples in
+    /// one bin (common in images) do not wait on each other's increments.
     pub fn count(&self, data: &[f64]) -> Vec<u64> {
-        let mut counts = vec![0u64; self.nbins];
-        for &x in data {
-            counts[self.index(x)] += 1;
+        let n = self.nbins;
+        let mut parts = vec![0u64; 4 * n];
+        let (p0, rest) = parts.split_at_mut(n);
+        let (p1, rest) = rest.split_at_mut(n);
+        let (p2, p3) = rest.split_at_mut(n);
+        let mut chunks = data.chunks_exact(4);
+        for c in &mut chunks {
+            p0[self.index(c[0])] += 1;
+            p1[self.index(c[1])] += 1;
+            p2[self.index(c[2])] += 1;
+            p3[self.index(c[3])] += 1;
         }
-        counts
+        for &x in chunks.remainder() {
+            p0[self.index(x)] += 1;
+        }
+        (0..n).map(|i| p0[i] + p1[i] + p2[i] + p3[i]).collect()
     }
 }
 
@@ -140,7 +152,37 @@ pub fn min_max(data: &[f64]) -> (f64, f64) {
     if data.is_empty() {
         return (0.0, 1.0);
     }
-    (crate::metrics::np_min(data), crate::metrics::np_max(data))
+    // One 8-lane pass. Which zero is the minimum or maximum (numpy keeps an order-dependent
+    // one) does not matter to a histogram: `x - first` and the edges come out the same for
+    // `first = -0.0` and `0.0`.
+    let mut lo = [data[0]; 8];
+    let mut hi = [data[0]; 8];
+    let mut nan = [false; 8];
+    let mut chunks = data.chunks_exact(8);
+    for c in &mut chunks {
+        for j in 0..8 {
+            lo[j] = if c[j] < lo[j] { c[j] } else { lo[j] };
+            hi[j] = if c[j] > hi[j] { c[j] } else { hi[j] };
+            nan[j] |= c[j].is_nan();
+        }
+    }
+    let (mut min, mut max) = (lo[0], hi[0]);
+    let mut any_nan = false;
+    for j in 0..8 {
+        min = if lo[j] < min { lo[j] } else { min };
+        max = if hi[j] > max { hi[j] } else { max };
+        any_nan |= nan[j];
+    }
+    for &x in chunks.remainder() {
+        min = if x < min { x } else { min };
+        max = if x > max { x } else { max };
+        any_nan |= x.is_nan();
+    }
+    if any_nan {
+        (f64::NAN, f64::NAN)
+    } else {
+        (min, max)
+    }
 }
 
 /// `np.linspace(start, stop, num)` (endpoint included, `num >= 2`).

@@ -84,21 +84,34 @@ pub fn li(
             ));
         }
         t_curr = t_next;
-        scratch.fg.clear();
-        scratch.bg.clear();
-        for &x in img.iter() {
-            if x > t_curr {
-                scratch.fg.push(x);
-            } else {
-                scratch.bg.push(x);
-            }
-        }
-        let mean_fore = np_mean(&scratch.fg);
-        let mean_back = np_mean(&scratch.bg);
+        let (nf, nb) = partition(img, t_curr, &mut scratch.fg, &mut scratch.bg);
+        let mean_fore = np_mean(&scratch.fg[..nf]);
+        let mean_back = np_mean(&scratch.bg[..nb]);
         if mean_back == 0.0 {
             break;
         }
         t_next = (mean_back - mean_fore) / (log(mean_back) - log(mean_fore));
     }
     Ok(t_next + min)
+}
+
+/// The samples above `t` into `fg`, the others into `bg`, each in memory order (as numpy's
+/// boolean indexing): how many of each. Without branches: every sample is written to both and
+/// only the matching count advances, so unpredictable comparisons cost nothing.
+fn partition(img: &[f64], t: f64, fg: &mut Vec<f64>, bg: &mut Vec<f64>) -> (usize, usize) {
+    fg.resize(img.len(), 0.0);
+    bg.resize(img.len(), 0.0);
+    let (mut nf, mut nb) = (0usize, 0usize);
+    let (f, b) = (fg.as_mut_ptr(), bg.as_mut_ptr());
+    for &x in img {
+        let above = x > t;
+        // SAFETY: before sample i, nf + nb == i, so both are below img.len() == the lengths.
+        unsafe {
+            *f.add(nf) = x;
+            *b.add(nb) = x;
+        }
+        nf += usize::from(above);
+        nb += usize::from(!above);
+    }
+    (nf, nb)
 }
