@@ -310,7 +310,24 @@ fn variance_stream_equals_variance() {
 fn names_are_the_registry() {
     assert_eq!(
         names(),
-        ["variance", "mean", "std", "min", "max", "sum", "mse"]
+        [
+            "variance",
+            "mean",
+            "std",
+            "min",
+            "max",
+            "sum",
+            "mse",
+            "median",
+            "percentile",
+            "entropy",
+            "count_above",
+            "fraction_above",
+            "nonzero",
+            "otsu",
+            "li",
+            "yen"
+        ]
     );
     assert!(entry("Variance").is_none() && entry("").is_none());
     assert!(entry("mse").unwrap().reference && !entry("mean").unwrap().reference);
