@@ -131,3 +131,34 @@ fn shapes_are_kept() {
         }
     }
 }
+
+/// Large images go through the corrections' cache of results: the same bits as mapping every
+/// sample, for repeated values (an 8-bit image) and for distinct ones.
+#[test]
+fn remembered_results_are_the_same_bits() {
+    let n = 50_000;
+    let mut data: Vec<f64> = (0..n).map(|i| ((i * 7919) % 256) as f64 / 255.0).collect();
+    data.extend(samples(n, 7, false, None));
+    data.push(f64::from_bits(u64::MAX));
+    let img = Image::from_vec(1, data.len(), 1, data.clone()).unwrap();
+    type Want = Box<dyn Fn(f64) -> f64>;
+    let cases: [(&str, &str, Want); 3] = [
+        ("adjust_gamma", "gamma = 2.2\ngain = 0.5", Box::new(|x: f64| x.powf(2.2) * 0.5)),
+        ("adjust_log", "gain = 1.5", Box::new(|x: f64| (1.0 + x).log2() * 1.5)),
+        (
+            "adjust_sigmoid",
+            "cutoff = 0.4",
+            Box::new(|x: f64| 1.0 / (1.0 + crate::numpy::exp::numpy_exp()(10.0 * (0.4 - x)))),
+        ),
+    ];
+    for (op, toml, want) in cases {
+        let out = run(kernel(op, toml).unwrap().as_ref(), &img).unwrap();
+        for (i, (&x, &y)) in data.iter().zip(&out.data).enumerate() {
+            let w = want(x);
+            assert!(
+                y.to_bits() == w.to_bits() || (y.is_nan() && w.is_nan()),
+                "{op}: sample {i} = {x}: {y} vs {w}"
+            );
+        }
+    }
+}
