@@ -33,6 +33,15 @@ crate::metrics! {
     objects::Objects,
     area_mean::AreaMean,
     area_max::AreaMax,
+    median::Median,
+    percentile::Percentile,
+    entropy::Entropy,
+    count_above::CountAbove,
+    fraction_above::FractionAbove,
+    nonzero::Nonzero,
+    otsu::Otsu,
+    li::Li,
+    yen::Yen,
 }
 
 /// The metric called `name`.

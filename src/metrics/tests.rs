@@ -320,7 +320,16 @@ fn names_are_the_registry() {
             "mse",
             "objects",
             "area_mean",
-            "area_max"
+            "area_max",
+            "median",
+            "percentile",
+            "entropy",
+            "count_above",
+            "fraction_above",
+            "nonzero",
+            "otsu",
+            "li",
+            "yen"
         ]
     );
     assert!(entry("Variance").is_none() && entry("").is_none());

@@ -98,28 +98,53 @@ const RARE_THRESHOLD: f64 = f64::from_bits(0x4086_1da0_4cba_fe44);
 /// any CPU (it is portable scalar code), e.g. to reproduce results made on another machine.
 /// Unset, empty or `auto` means detection; other values are reported on stderr and ignored.
 pub fn numpy_exp() -> fn(f64) -> f64 {
-    static CHOICE: std::sync::OnceLock<fn(f64) -> f64> = std::sync::OnceLock::new();
-    *CHOICE.get_or_init(|| {
-        let forced = std::env::var("FLOWRUN_EXP").unwrap_or_default();
-        match forced.trim().to_ascii_lowercase().as_str() {
-            "libm" => f64::exp,
-            "svml" => exp_svml,
-            "" | "auto" => detected_exp(),
-            other => {
-                eprintln!("flowrun: ignoring FLOWRUN_EXP={other:?} (expected libm, svml or auto)");
-                detected_exp()
-            }
-        }
-    })
-}
-
-/// numpy's choice by CPU features (see [`numpy_exp`]).
-fn detected_exp() -> fn(f64) -> f64 {
-    if has_avx512_skx() {
+    if uses_svml() {
         exp_svml
     } else {
         f64::exp
     }
+}
+
+/// `np.exp(v)`, in place, with [`numpy_exp`]'s choice. The SVML port runs compiled for FMA
+/// hardware where the CPU has it: `mul_add` rounds once either way, so the results are the
+/// same, only faster than through the C library's `fma`.
+pub fn exp_in_place(v: &mut [f64]) {
+    if !uses_svml() {
+        v.iter_mut().for_each(|x| *x = x.exp());
+        return;
+    }
+    #[cfg(target_arch = "x86_64")]
+    if is_x86_feature_detected!("fma") && is_x86_feature_detected!("sse4.1") {
+        // SAFETY: the CPU has the features the function is compiled for.
+        unsafe { exp_svml_fma(v) };
+        return;
+    }
+    v.iter_mut().for_each(|x| *x = exp_svml(*x));
+}
+
+/// [`exp_svml`] over `v`, with FMA and SSE4.1 instructions (`mul_add`, `floor`).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "fma,sse4.1")]
+unsafe fn exp_svml_fma(v: &mut [f64]) {
+    v.iter_mut().for_each(|x| *x = exp_svml(*x));
+}
+
+/// Whether [`numpy_exp`] is [`exp_svml`]: `FLOWRUN_EXP`, else the CPU's features (numpy's
+/// choice).
+fn uses_svml() -> bool {
+    static CHOICE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *CHOICE.get_or_init(|| {
+        let forced = std::env::var("FLOWRUN_EXP").unwrap_or_default();
+        match forced.trim().to_ascii_lowercase().as_str() {
+            "libm" => false,
+            "svml" => true,
+            "" | "auto" => has_avx512_skx(),
+            other => {
+                eprintln!("flowrun: ignoring FLOWRUN_EXP={other:?} (expected libm, svml or auto)");
+                has_avx512_skx()
+            }
+        }
+    })
 }
 
 /// Whether the CPU (and OS) support numpy's AVX512_SKX group.
@@ -315,6 +340,7 @@ fn floor16_of_product(a: f64, b: f64) -> f64 {
 
 /// `np.exp(x)` for float64 as numpy computes it with SVML on AVX512_SKX CPUs
 /// (`__svml_exp8_ha`), bit for bit. See the module docs.
+#[inline]
 pub fn exp_svml(x: f64) -> f64 {
     // vcmppd $29 (GE, ordered): NaN stays on the main path.
     if x.abs() >= RARE_THRESHOLD {

@@ -17,11 +17,17 @@
 //!   means and variances");
 //! - [`random`]: the legacy `RandomState(seed).normal(...)` stream, MT19937 and the polar
 //!   Gaussian ("Noise: numpy's RandomState");
+//! - [`log_f32`]: `np.log` on float32, numpy's own vector routine on CPUs with AVX2 and FMA3;
+//! - [`svml`]: `np.log`, `np.log2` and `np.power` on float64 in one place: the C library's
+//!   (numpy's own on CPUs without AVX512_SKX; within an ulp of numpy's SVML results on those
+//!   with it), with numpy's exact scalar-exponent shortcuts;
 //! - `clip`: `np.clip`, whose NaN handling the noise source relies on ("Fill order, loc, scale
 //!   and clip").
 
 pub mod clip;
 pub mod exp;
 pub mod log;
+pub mod log_f32;
 pub mod pairwise;
 pub mod random;
+pub mod svml;

@@ -44,6 +44,13 @@ crate::ops! {
     rescale::Rescale,
     canny::Canny,
     denoise_tv::DenoiseTv,
+    threshold::ThresholdParams,
+    rescale_intensity::RescaleIntensity,
+    equalize_hist::EqualizeHist,
+    equalize_adapthist::EqualizeAdapthist,
+    adjust_gamma::AdjustGamma,
+    adjust_log::AdjustLog,
+    adjust_sigmoid::AdjustSigmoid,
 }
 
 /// The op called `name`.
