@@ -356,6 +356,11 @@ def compare(a_dir: Path, b_dir: Path, ext: str) -> str:
     import imageio.v2 as imageio
 
     names = sorted(p.name for p in a_dir.glob(f"*.{ext}"))
+    if not names:
+        return "no outputs to compare"
+    missing = [n for n in names if not (b_dir / n).exists()]
+    if missing:
+        return f"missing {', '.join(missing[:3])}"
     worst, differ, total, shapes = 0.0, 0, 0, []
     for n in names:
         x = np.asarray(imageio.imread(a_dir / n), np.float64)
@@ -407,7 +412,10 @@ def parse_args():
                    help="10 images, the rows marked quick, 1 repetition: a smoke test, not a measurement")
     p.add_argument("--ops", help="comma-separated row names of bench/ops.toml (default: all; --quick: the quick ones)")
     p.add_argument("--list", action="store_true", help="list the rows and whether this flowrun has their ops, then exit")
-    p.add_argument("--count", type=int, help="images (default 100; --quick 10)")
+    p.add_argument("--check-table", action="store_true",
+                   help="run every selected row's scikit-image and OpenCV calls on one image and compare them, "
+                        "without flowrun (to try a new entry), then exit")
+    p.add_argument("--count", type=int, help="images (default 100; --quick and --check-table 10)")
     p.add_argument("--size", type=int, default=1024, help="their side in pixels (default 1024)")
     p.add_argument("--reps", type=int, help="timed repetitions per tool and op, median reported (default 3; --quick 1)")
     p.add_argument("--check-images", type=int, help="images in the untimed comparison round (default 3; --quick 2)")
@@ -421,7 +429,7 @@ def parse_args():
     p.add_argument("--out", type=Path, help="markdown report (default bench/results/ops-latest.md; raw TSV beside it)")
     p.add_argument("--command", default="", help=argparse.SUPPRESS)  # the command line, for the report
     a = p.parse_args()
-    a.count = a.count or (10 if a.quick else 100)
+    a.count = a.count or (10 if a.quick or a.check_table else 100)
     a.reps = a.reps or (1 if a.quick else 3)
     a.check_images = a.check_images if a.check_images is not None else (2 if a.quick else 3)
     a.check_images = min(a.check_images, a.count)
@@ -492,6 +500,8 @@ def main():
     b = Bench(a, rows)
     try:
         b.data = ensure_data(a.data.resolve(), a.count, a.size, b.py)
+        if a.check_table:
+            sys.exit(check_table(b, selected, opencv))
         run_all(a, b, selected, have, opencv, rows)
     finally:
         shutil.rmtree(a.scratch if owned else b.runs, ignore_errors=True)
@@ -508,6 +518,31 @@ def main():
     a.out.write_text(report)
     print(report)
     log(f"report written to {a.out} (raw: {tsv_path})")
+
+
+def check_table(b: Bench, selected: list[Row], opencv: bool) -> int:
+    """Each row's Python calls on one image: do they run, and how far apart are they?"""
+    bad = 0
+    print(f"{'row':24} {'scikit-image':14} {'OpenCV':14} OpenCV vs scikit-image")
+    for row in selected:
+        files = b.files(row)[:1]
+        outs, status = {}, {}
+        for t in ("skimage", "opencv"):
+            if t == "opencv" and not (opencv and row.opencv):
+                status[t] = "—"
+                continue
+            try:
+                sec, outs[t], _, _ = b.run(t, row, files)
+                status[t] = f"ok {fmt_s(sec)} s"
+            except RunFailed as e:
+                status[t] = "FAILED"
+                bad += 1
+                log(f"[{row.name}] {TOOL_LABEL[t]} failed: {e}\n{tail(e.log_path)}")
+        diff = compare(outs["skimage"], outs["opencv"], row.ext) if len(outs) == 2 else ""
+        print(f"{row.name:24} {status['skimage']:14} {status['opencv']:14} {diff}", flush=True)
+        for out in outs.values():
+            shutil.rmtree(out.parent, ignore_errors=True)
+    return 1 if bad else 0
 
 
 def run_all(a, b: Bench, selected: list[Row], have: set[str], opencv: bool, rows: list[Row]):

@@ -15,6 +15,8 @@ usage: bench/ops.sh [options]
                       (about 2 minutes on a quiet 2-core machine), not a measurement
   --ops A,B,...       only these rows of bench/ops.toml (by name)
   --list              list the rows, and whether this flowrun has their ops; run nothing
+  --check-table       run each row's scikit-image and OpenCV calls on one image and compare them,
+                      without flowrun (to try a new entry); then exit
   --count N           images (default 100; --quick 10)
   --size N            their side in pixels (default 1024)
   --reps N            timed repetitions per tool and op, median reported (default 3; --quick 1)
@@ -56,7 +58,7 @@ while [[ $# -gt 0 ]]; do
         --no-build) BUILD=0 ;;
         --list) LIST=1; PASS+=("$1") ;;
         -h|--help) usage; exit 0 ;;
-        --quick|--no-opencv) PASS+=("$1") ;;
+        --quick|--no-opencv|--check-table) PASS+=("$1") ;;
         --ops|--count|--size|--reps|--check-images|--jobs|--settle|--table|--data|--scratch|--out)
             [[ $# -ge 2 && -n $2 ]] || die "$1 needs a value (see --help)"; PASS+=("$1" "$2"); shift ;;
         *) usage >&2; die "unknown option: $1" ;;
