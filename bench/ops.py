@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import shutil
 import statistics
 import subprocess
@@ -254,11 +255,15 @@ def ensure_data(root: Path, count: int, size: int, py: str) -> Path:
 @dataclass
 class Result:
     wall: list = field(default_factory=list)      # seconds, one per repetition
+    cpu: list = field(default_factory=list)       # user + sys seconds of the process and its threads
     out_bytes: list = field(default_factory=list)  # per repetition, total
     error: str = ""                                # the first failure, if any
 
     def median(self):
         return statistics.median(self.wall) if self.wall else None
+
+    def median_cpu(self):
+        return statistics.median(self.cpu) if self.cpu else None
 
 
 def tail(path: Path, n: int = 8) -> str:
@@ -313,7 +318,8 @@ class Bench:
         return [self.py, str(BENCH / "ops_loop.py"), tool, str(self.a.table), row.name, str(out), *files]
 
     def run(self, tool: str, row: Row, files: list[str], only: int | None = None):
-        """One whole-process run into a fresh folder: (seconds, out folder, log) or raises."""
+        """One whole-process run into a fresh folder: (seconds, out folder, log, bytes written) or
+        raises; self.last_cpu is its CPU time (user + sys)."""
         run = self.new_dir(f"{row.name}-{tool}")
         out = run / "out"
         out.mkdir()
@@ -322,9 +328,12 @@ class Bench:
         self.loads.append(float(loadavg().split()[0]) if loadavg() != "?" else 0.0)
         subprocess.run(["sync"])
         with open(lg, "wb") as f:
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             rc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT).returncode
             t = time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.last_cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
         want = only if only is not None else len(files)
         got = sorted(out.glob(f"*.{row.ext}"))
         if rc != 0:
@@ -508,7 +517,7 @@ def main():
     load_end = loadavg()
 
     with open(tsv_path, "w") as f:
-        f.write("row\ttool\trep\timages\twall_s\timages_per_s\tout_bytes\tload1\tstatus\n")
+        f.write("row\ttool\trep\timages\twall_s\tcpu_s\timages_per_s\tout_bytes\tload1\tstatus\n")
         for line in b.tsv:
             f.write("\t".join(str(x) for x in line) + "\n")
 
@@ -623,14 +632,15 @@ def run_all(a, b: Bench, selected: list[Row], have: set[str], opencv: bool, rows
                 except RunFailed as e:
                     res[t].error = str(e)
                     b.failed.append((row, t, str(e)))
-                    b.tsv.append((row.name, t, rep, len(files), "", "", "", b.loads[-1], "failed"))
+                    b.tsv.append((row.name, t, rep, len(files), "", "", "", "", b.loads[-1], "failed"))
                     log(f"[{row.name}] rep {rep}/{a.reps} {TOOL_LABEL[t]} failed: {e}\n{tail(e.log_path)}")
                     continue
                 res[t].wall.append(sec)
+                res[t].cpu.append(b.last_cpu)
                 res[t].out_bytes.append(nbytes)
-                b.tsv.append((row.name, t, rep, len(files), f"{sec:.6f}", f"{len(files) / sec:.3f}", nbytes,
-                              b.loads[-1], "ok"))
-                log(f"[{row.name}] rep {rep}/{a.reps} {TOOL_LABEL[t]}: {fmt_s(sec)} s")
+                b.tsv.append((row.name, t, rep, len(files), f"{sec:.6f}", f"{b.last_cpu:.3f}",
+                              f"{len(files) / sec:.3f}", nbytes, b.loads[-1], "ok"))
+                log(f"[{row.name}] rep {rep}/{a.reps} {TOOL_LABEL[t]}: {fmt_s(sec)} s (CPU {fmt_s(b.last_cpu)} s)")
                 b.drop(out)
 
 
@@ -697,6 +707,33 @@ def make_report(a, b: Bench, selected, have, opencv, m) -> str:
              + (f" (missed: {', '.join(cv_miss)})" if cv_miss else "")
              + ("" if opencv else " (the OpenCV loop was left out)"))
     L.append("")
+    # CPU time: what each tool spends, whatever else runs on the machine.
+    cpu_lines = []
+    for row in selected:
+        res = b.results.get(row.name)
+        if res is None:
+            continue
+        c = {t: (r.median_cpu() if not r.error else None) for t, r in res.items()}
+
+        def ccell(t):
+            return "—" if t not in res else "failed" if c[t] is None else fmt_s(c[t])
+
+        def cratio(t):
+            return fmt_ratio(c[t] / c["flowrun"]) if t in res and c[t] and c.get("flowrun") else "—"
+
+        cpu_lines.append(f"| {row.name} | {ccell('flowrun')} | {ccell('skimage')} | {ccell('opencv')} "
+                         f"| {cratio('skimage')} | {cratio('opencv')} |")
+    if cpu_lines:
+        L.append("CPU time of the whole process (user + sys, all its threads; median), which a busy machine "
+                 "inflates far less than wall time. On an idle machine a tool's wall time is about its CPU time "
+                 f"divided by the cores it keeps busy (up to {a.jobs} for flowrun -j{a.jobs}, 1 for the "
+                 "scikit-image loop, up to 2 for OpenCV's threads).")
+        L.append("")
+        L.append(f"| op | flowrun -j{a.jobs} CPU s | scikit-image loop CPU s | OpenCV loop CPU s "
+                 "| skimage / flowrun CPU | OpenCV / flowrun CPU |")
+        L.append("|---|---:|---:|---:|---:|---:|")
+        L += cpu_lines
+        L.append("")
     if b.failed:
         L.append("Failed runs:")
         L.append("")
