@@ -1,11 +1,13 @@
 //! Filter steps. Each op is one module — its parameters as written (serde + JsonSchema), their
 //! checks, and the compiled [`Kernel`] — and one line in the list below, from which loading, the
 //! schema, `did you mean` and the docs are made ([`OpEntry`]). Families share machinery:
-//! [`elementwise`] for the per-sample ops, [`boundary`] for the edge modes of the filters.
+//! [`elementwise`] for the per-sample ops, [`boundary`] for the edge modes of the filters,
+//! [`ndimage`] for scipy.ndimage's correlations and running sums.
 
 pub mod boundary;
 pub mod elementwise;
 pub mod footprint;
+pub mod ndimage;
 mod registry;
 
 pub use registry::*;
