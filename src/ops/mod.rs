@@ -22,6 +22,7 @@ crate::ops! {
     clip::Clip,
     invert::Invert,
     flip::Flip,
+    median::Median,
 }
 
 /// The op called `name`.
