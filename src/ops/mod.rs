@@ -2,9 +2,11 @@
 //! checks, and the compiled [`Kernel`] — and one line in the list below, from which loading, the
 //! schema, `did you mean` and the docs are made ([`OpEntry`]). Families share machinery:
 //! [`elementwise`] for the per-sample ops, [`boundary`] for the edge modes of the filters,
-//! [`ndimage`] for scipy.ndimage's correlations and running sums.
+//! [`ndimage`] for scipy.ndimage's correlations and running sums, [`edges`] for the gradient
+//! filters.
 
 pub mod boundary;
+pub mod edges;
 pub mod elementwise;
 pub mod footprint;
 pub mod ndimage;
@@ -23,6 +25,14 @@ crate::ops! {
     invert::Invert,
     flip::Flip,
     median::Median,
+    uniform::Uniform,
+    sobel::Sobel,
+    scharr::Scharr,
+    prewitt::Prewitt,
+    farid::Farid,
+    laplace::Laplace,
+    unsharp_mask::UnsharpMask,
+    difference_of_gaussians::DifferenceOfGaussians,
 }
 
 /// The op called `name`.

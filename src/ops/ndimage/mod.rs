@@ -29,6 +29,8 @@ mod correlate1d;
 mod uniform;
 
 #[cfg(test)]
+mod op_props;
+#[cfg(test)]
 mod tests;
 
 pub use correlate::{convolve, correlate, correlate_row, NdKernel, Padded, RowMap, Tap};
