@@ -30,6 +30,10 @@ crate::metrics! {
     max::Max,
     total::Sum,
     mse::Mse,
+    nrmse::Nrmse,
+    psnr::Psnr,
+    ssim::Ssim,
+    sharpness::Sharpness,
 }
 
 /// The metric called `name`.
@@ -122,5 +126,7 @@ fn variance(a: &[f64], sum: f64) -> f64 {
     ss / n
 }
 
+#[cfg(test)]
+mod compare_props;
 #[cfg(test)]
 mod tests;

@@ -310,7 +310,19 @@ fn variance_stream_equals_variance() {
 fn names_are_the_registry() {
     assert_eq!(
         names(),
-        ["variance", "mean", "std", "min", "max", "sum", "mse"]
+        [
+            "variance",
+            "mean",
+            "std",
+            "min",
+            "max",
+            "sum",
+            "mse",
+            "nrmse",
+            "psnr",
+            "ssim",
+            "sharpness"
+        ]
     );
     assert!(entry("Variance").is_none() && entry("").is_none());
     assert!(entry("mse").unwrap().reference && !entry("mean").unwrap().reference);

@@ -1,10 +1,12 @@
 """Filters: median, uniform, the gradient filters (sobel, scharr, prewitt, farid), laplace,
-unsharp_mask and difference_of_gaussians — on odd sizes, constant images, gray, 16-bit, float and
-RGB inputs, every boundary mode, parameters at their edges. Every case is bit-identical."""
+unsharp_mask, difference_of_gaussians, and the metrics sharpness, psnr, ssim and nrmse — on odd
+sizes, constant images, gray, 16-bit, float and RGB inputs, every boundary mode, parameters at
+their edges. Every case is bit-identical except psnr (numpy's log10 is SVML's on AVX-512)."""
 
 import numpy as np
 import scipy.ndimage as ndi
 import skimage.filters
+import skimage.metrics
 from skimage.morphology import diamond, disk, footprint_rectangle
 
 from opcases import OpCase, sample_inputs
@@ -110,7 +112,9 @@ def edge_cases(inputs):
     for ksize in (3, 7):
         out.append(OpCase(f"laplace ksize={ksize}", inputs,
                           f'[[steps]]\nop = "laplace"\nksize = {ksize}',
-                          lambda a, ksize=ksize: skimage.filters.laplace(a, ksize=ksize)))
+                          lambda a, ksize=ksize: skimage.filters.laplace(a, ksize=ksize),
+                          metrics='sharp = { op = "sharpness", on = "input" }',
+                          expected_metrics=lambda a: {"sharp": np.var(skimage.filters.laplace(a))}))
     return out
 
 
@@ -149,8 +153,64 @@ def sharpening_cases(inputs, signed):
     return out
 
 
+def metric_cases(rng):
+    # Images of at least 7 × 7 (SSIM's default window); the test image is a 3 × 3 mean.
+    imgs = [("u8_37x53", rng.randint(0, 256, (37, 53)).astype(np.uint8)),
+            ("u16_7x7", rng.randint(0, 65536, (7, 7)).astype(np.uint16)),
+            ("f64_11x13", rng.rand(11, 13)),
+            ("rgb8_20x31", rng.randint(0, 256, (20, 31, 3)).astype(np.uint8)),
+            ("const_u8_9x8", np.full((9, 8), 77, dtype=np.uint8)),
+            ("big_u8_300x200", rng.randint(0, 256, (300, 200)).astype(np.uint8))]
+    steps = '[[steps]]\nop = "uniform"\nsize = 3'
+
+    def blurred(a):
+        return ndi.uniform_filter(a, size=(3, 3, 1) if is_rgb(a) else 3)
+
+    def ssim(a, **kw):
+        return skimage.metrics.structural_similarity(a, blurred(a), channel_axis=-1 if is_rgb(a)
+                                                     else None, **kw)
+    out = []
+    for params, kw in [("", {"data_range": 1.0}),
+                       ("win_size = 3", {"win_size": 3, "data_range": 1.0}),
+                       ("win_size = 7, data_range = 2.5", {"win_size": 7, "data_range": 2.5}),
+                       ("gaussian_weights = true", {"gaussian_weights": True, "data_range": 1.0}),
+                       ("gaussian_weights = true, win_size = 5",
+                        {"gaussian_weights": True, "win_size": 5, "data_range": 1.0})]:
+        small = "win_size = 3" in params or "win_size = 5" in params
+        inputs = imgs if small else [i for i in imgs if i[1].shape[0] >= 11 and i[1].shape[1] >= 11]
+        out.append(OpCase(f"ssim {params or 'default'}", inputs, steps,
+                          metrics=f'ssim = {{ op = "ssim", reference = "input"{", " + params if params else ""} }}',
+                          expected_metrics=lambda a, kw=kw: {"ssim": ssim(a, **kw)}))
+    out.append(OpCase("ssim window larger than the image", [("u8_5x9", imgs[0][1][:5, :9])],
+                      steps, metrics='ssim = { op = "ssim", reference = "input" }',
+                      fails_with="larger than the image"))
+    # (Not the constant image: its min-max denominator is 0, and the results table writes the
+    # resulting inf as null.)
+    varied = [i for i in imgs if not i[0].startswith("const")]
+    for norm in ["euclidean", "min-max", "mean"]:
+        out.append(OpCase(f"nrmse normalization={norm}", varied, steps,
+                          metrics=f'e = {{ op = "nrmse", reference = "input", normalization = "{norm}" }}',
+                          expected_metrics=lambda a, norm=norm: {
+                              "e": skimage.metrics.normalized_root_mse(a, blurred(a),
+                                                                       normalization=norm)}))
+    # numpy's log10 is Intel SVML's on AVX-512 CPUs: one ulp from the C library's.
+    signed = [("signed_f64_8x9", rng.uniform(-1, 1, (8, 9)))]
+    out.append(OpCase("psnr", varied + signed, steps,
+                      metrics='p = { op = "psnr", reference = "input" }\n'
+                              'q = { op = "psnr", reference = "input", data_range = 255 }',
+                      expected_metrics=lambda a: {
+                          "p": skimage.metrics.peak_signal_noise_ratio(a, blurred(a)),
+                          "q": skimage.metrics.peak_signal_noise_ratio(a, blurred(a),
+                                                                       data_range=255)},
+                      exact=False, rel_tol=1e-15))
+    out.append(OpCase("psnr of a reference outside [-1, 1]", [("f64_5x5", rng.rand(5, 5) * 3)],
+                      steps, metrics='p = { op = "psnr", reference = "input" }',
+                      fails_with="outside [-1, 1]"))
+    return out
+
+
 def cases(rng):
     inputs = sample_inputs(rng)
     signed = [("signed_f64_6x7", rng.normal(0.0, 0.8, size=(6, 7)))]
     return (median_cases(rng, inputs) + uniform_cases(inputs) + edge_cases(inputs)
-            + sharpening_cases(inputs, signed))
+            + sharpening_cases(inputs, signed) + metric_cases(rng))
