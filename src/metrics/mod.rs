@@ -42,6 +42,10 @@ crate::metrics! {
     otsu::Otsu,
     li::Li,
     yen::Yen,
+    nrmse::Nrmse,
+    psnr::Psnr,
+    ssim::Ssim,
+    sharpness::Sharpness,
 }
 
 /// The metric called `name`.
@@ -134,5 +138,7 @@ fn variance(a: &[f64], sum: f64) -> f64 {
     ss / n
 }
 
+#[cfg(test)]
+mod compare_props;
 #[cfg(test)]
 mod tests;

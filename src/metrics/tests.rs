@@ -329,7 +329,11 @@ fn names_are_the_registry() {
             "nonzero",
             "otsu",
             "li",
-            "yen"
+            "yen",
+            "nrmse",
+            "psnr",
+            "ssim",
+            "sharpness"
         ]
     );
     assert!(entry("Variance").is_none() && entry("").is_none());

@@ -1,12 +1,17 @@
 //! Filter steps. Each op is one module — its parameters as written (serde + JsonSchema), their
 //! checks, and the compiled [`Kernel`] — and one line in the list below, from which loading, the
 //! schema, `did you mean` and the docs are made ([`OpEntry`]). Families share machinery:
-//! [`elementwise`] for the per-sample ops, [`boundary`] for the edge modes of the filters.
+//! [`elementwise`] for the per-sample ops, [`boundary`] for the edge modes of the filters,
+//! [`ndimage`] for scipy.ndimage's correlations and running sums, [`edges`] for the gradient
+//! filters.
 
 pub mod boundary;
+pub mod edges;
 pub mod elementwise;
 pub mod footprint;
 pub mod morphology;
+
+pub mod ndimage;
 mod registry;
 
 pub use registry::*;
@@ -51,6 +56,15 @@ crate::ops! {
     adjust_gamma::AdjustGamma,
     adjust_log::AdjustLog,
     adjust_sigmoid::AdjustSigmoid,
+    median::Median,
+    uniform::Uniform,
+    sobel::Sobel,
+    scharr::Scharr,
+    prewitt::Prewitt,
+    farid::Farid,
+    laplace::Laplace,
+    unsharp_mask::UnsharpMask,
+    difference_of_gaussians::DifferenceOfGaussians,
 }
 
 /// The op called `name`.
