@@ -191,6 +191,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         inputs,
         warnings,
         schedule,
+        pins: Arc::from(Vec::new()),
     };
     plan.fingerprint = super::key::fingerprint(&plan);
     Ok(plan)
