@@ -181,6 +181,45 @@ fn a_missing_shard_is_named_and_a_tail_finishes_the_run() {
 }
 
 #[test]
+fn a_shard_record_of_another_workflow_is_reported() {
+    let (dir, _plain) = setup(NOISE);
+    let d = dir.path();
+    ok(&flowrun(d, &["manifest", "wf.toml", "-o", "run.manifest"]));
+    ok(&shard(d, 0, 1, "run.manifest"));
+    let shards = std::fs::read_dir(d.join("out/.flowrun/shards"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let info = shards.join("0-of-1/shard.json");
+    let text = std::fs::read_to_string(&info).unwrap();
+    let mut v: Value = serde_json::from_str(&text).unwrap();
+    v["workflow_blake3"] = Value::from("0".repeat(64));
+    std::fs::write(&info, v.to_string()).unwrap();
+    let merged = flowrun(d, &["merge", "wf.toml", "--manifest", "run.manifest"]);
+    assert_eq!(code(&merged), 1);
+    let err = stderr(&merged);
+    assert!(
+        err.contains("shard `0-of-1` ran another version of the workflow (hash 000000000000"),
+        "{err}"
+    );
+    assert!(
+        err.contains("23 images missing (no record) (indexes 0..=22)"),
+        "{err}"
+    );
+    // A damaged record is a problem, not a panic.
+    std::fs::write(&info, "{\"flowrun_shard\": 1, \"run\"").unwrap();
+    let merged = flowrun(d, &["merge", "wf.toml", "--manifest", "run.manifest"]);
+    assert_eq!(code(&merged), 1);
+    assert!(
+        stderr(&merged).contains("is not a shard record"),
+        "{}",
+        stderr(&merged)
+    );
+}
+
+#[test]
 fn shards_of_different_splits_are_duplicates() {
     let (dir, _plain) = setup(NOISE);
     let d = dir.path();
