@@ -400,6 +400,15 @@ impl Manifest {
                         "the manifest lists a noise source; the workflow reads files".into(),
                     ));
                 }
+                // A run's manifest lists about the files the pattern matches now: a count far
+                // beyond (an edited header) is refused rather than allocated.
+                let now = files.len() as u64;
+                if h.images > now.saturating_mul(4).saturating_add(1 << 20) {
+                    return Err(ManifestError::Mismatch(format!(
+                        "the manifest lists a run of {} images, far more than the {now} files the pattern matches now; was it edited?",
+                        h.images
+                    )));
+                }
                 let mut list = vec![PathBuf::new(); h.images as usize];
                 let mut pins = vec![None; h.images as usize];
                 for l in &self.lines {
