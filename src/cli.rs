@@ -6,7 +6,7 @@ use flowrun::plan::graph::GraphFormat;
 use std::path::PathBuf;
 
 /// The exit codes, as `--help` and the man page state them.
-pub const EXIT_CODES: &str = "Exit codes: 0 all images and expectations ok; 1 some image or expectation failed, or an output (standard output included) could not be written; 2 invalid workflow or usage, or another run holds the workflow's lock (nothing is computed or written); 130 interrupted (SIGINT, SIGTERM, SIGHUP).";
+pub const EXIT_CODES: &str = "Exit codes: 0 all images and expectations ok; 1 some image or expectation failed, or an output (standard output included) could not be written; 2 invalid workflow, manifest or usage, or another run holds the workflow's lock (nothing is computed or written; do not retry); 75 a shard hit a fault of the machine (disk full, output folder unwritable, its records locked by a live process): worth a retry; 130 interrupted (SIGINT, SIGTERM, SIGHUP).";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -49,6 +49,131 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `flowrun man > flowrun.1`.
     Man,
+    /// Freeze the run's image list (sorted, with sizes and content hashes) and the workflow
+    /// into a manifest, for the shards of a job array.
+    Manifest(ManifestArgs),
+    /// Build the results table from the shards' records and check every image is there once.
+    Merge(MergeArgs),
+    /// Show each shard's progress from its records.
+    Status(StatusArgs),
+    /// Write (and optionally submit) the Slurm job array and merge job of a sharded run.
+    Slurm(SlurmArgs),
+    /// Write the Kubernetes Indexed Job and merge Job of a sharded run.
+    K8s(K8sArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ManifestArgs {
+    /// The workflow file (.toml, .yaml or .yml).
+    pub file: PathBuf,
+    /// Where to write the manifest.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Override a value, as for `run` (the manifest records the overrides; shards apply them).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct MergeArgs {
+    /// The workflow file (.toml, .yaml or .yml).
+    pub file: PathBuf,
+    /// The run's manifest (the full one, not a tail).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// Also write a manifest of the images left (failed or missing), to run as a tail.
+    #[arg(long, value_name = "FILE")]
+    pub retry_missing: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct StatusArgs {
+    /// The workflow file (.toml, .yaml or .yml).
+    pub file: PathBuf,
+    /// The run's manifest.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: PathBuf,
+    /// Also write a manifest of the images left (failed or missing), to run as a tail.
+    #[arg(long, value_name = "FILE")]
+    pub retry_missing: Option<PathBuf>,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct SlurmArgs {
+    /// The workflow file (.toml, .yaml or .yml).
+    pub file: PathBuf,
+    /// Override a value, as for `run` (recorded in the manifest).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Array tasks (shards). Over-partition: 5–10 per slot that runs at once.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub tasks: u64,
+    /// CPUs per task (each task runs with -j this).
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..65536))]
+    pub cpus_per_task: u32,
+    /// Time limit per task (`--time`).
+    #[arg(long, value_name = "T")]
+    pub time: Option<String>,
+    #[arg(long, value_name = "P")]
+    pub partition: Option<String>,
+    /// Memory per task (`--mem`).
+    #[arg(long, value_name = "M")]
+    pub mem: Option<String>,
+    /// At most K tasks of the array at once (`--array=…%K`).
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub throttle: Option<u64>,
+    /// An extra `#SBATCH …` line for every script. Repeatable.
+    #[arg(long, value_name = "LINE")]
+    pub extra: Vec<String>,
+    /// Where the manifest, scripts and task logs go (default: `<state>/slurm/<workflow>-<id>/`).
+    #[arg(long, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// The cluster's MaxArraySize (default: read from `scontrol show config`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_array_size: Option<u64>,
+    /// Submit with sbatch and print the job ids.
+    #[arg(long)]
+    pub submit: bool,
+    /// With --submit: wait for the merge job, then exit as the merged records say (0 complete).
+    #[arg(long, requires = "submit")]
+    pub wait: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct K8sArgs {
+    /// The workflow file (.toml, .yaml or .yml).
+    pub file: PathBuf,
+    /// Override a value, as for `run` (recorded in the manifest).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Indexes (shards) of the Indexed Job.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub tasks: u64,
+    /// The container image (with `flowrun` on its PATH).
+    #[arg(long, value_name = "IMAGE")]
+    pub image: String,
+    /// Pods at once (default: all).
+    #[arg(long, value_name = "P", value_parser = clap::value_parser!(u64).range(1..))]
+    pub parallelism: Option<u64>,
+    /// CPUs per pod (and -j).
+    #[arg(long, value_name = "C", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..65536))]
+    pub cpus: u32,
+    /// The PersistentVolumeClaim holding the working folder.
+    #[arg(long, value_name = "NAME", default_value = "flowrun-data")]
+    pub claim: String,
+    /// Where the claim is mounted and the pods run.
+    #[arg(long, value_name = "PATH", default_value = "/work")]
+    pub workdir: String,
+    /// Retries of an index after a fault of the machine (exit 75) or a lost pod.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub retries: u64,
+    /// Where the manifest goes (a path inside the working folder).
+    #[arg(long, value_name = "FILE", default_value = "run.manifest")]
+    pub manifest: PathBuf,
+    /// Write the Indexed Job to FILE and the merge Job to FILE.merge.yaml (default: both to
+    /// standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -117,6 +242,16 @@ pub struct RunArgs {
     /// When another run of the workflow holds its lock, wait for it instead of failing.
     #[arg(long)]
     pub wait_lock: bool,
+    /// Run the images of a frozen manifest (`flowrun manifest`), not the folder as it is now.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// With --manifest: run shard K of N (`K/N`, from 0), or `auto` to read it from the
+    /// scheduler's array-task variables (Slurm, Kubernetes, AWS Batch).
+    #[arg(long, value_name = "K/N|auto", requires = "manifest")]
+    pub shard: Option<String>,
+    /// The shard count for `--shard auto` under Kubernetes (its Job's completions).
+    #[arg(long, value_name = "N", requires = "shard")]
+    pub shard_count: Option<u64>,
 }
 
 #[derive(Args, Debug, Clone)]

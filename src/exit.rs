@@ -13,6 +13,10 @@ pub enum Exit {
     Usage,
     /// Interrupted by a signal (SIGINT, SIGTERM or SIGHUP).
     Interrupted,
+    /// A fault of the machine, not of the workflow or the images, worth a retry elsewhere or
+    /// later (`EX_TEMPFAIL` of sysexits): a shard's output folder or records cannot be written
+    /// (disk full, read-only, permission), or its records are locked by a live process.
+    Retry,
 }
 
 impl Exit {
@@ -23,16 +27,18 @@ impl Exit {
             Exit::Failed => 1,
             Exit::Usage => 2,
             Exit::Interrupted => 130,
+            Exit::Retry => 75,
         }
     }
 
-    /// The worse of two outcomes (interruption over usage over failure over success).
+    /// The worse of two outcomes (interruption over usage over retry over failure over success).
     pub fn max(self, other: Exit) -> Exit {
         let rank = |e: Exit| match e {
             Exit::Ok => 0,
             Exit::Failed => 1,
-            Exit::Usage => 2,
-            Exit::Interrupted => 3,
+            Exit::Retry => 2,
+            Exit::Usage => 3,
+            Exit::Interrupted => 4,
         };
         if rank(other) > rank(self) {
             other

@@ -8,6 +8,7 @@
 //! numpy-identical primitives they share (exp, log, pairwise sums, `RandomState`, clip).
 
 pub mod clean;
+pub mod cluster;
 pub mod config;
 mod cpu;
 pub mod diag;

@@ -1,6 +1,7 @@
 //! The `flowrun` binary: parse the command line, load and compile the workflow, run it, report.
 
 mod cli;
+mod cluster_cmd;
 mod ui;
 
 use clap::{CommandFactory, Parser};
@@ -37,6 +38,11 @@ fn main() -> std::process::ExitCode {
         Some(Command::Plan(args)) => cmd_plan(args, &ui),
         Some(Command::Clean(args)) => cmd_clean(args, &ui),
         Some(Command::Schema) => ui.out(&schema_json()).map(|()| Exit::Ok),
+        Some(Command::Manifest(args)) => cluster_cmd::cmd_manifest(args, &ui),
+        Some(Command::Merge(args)) => cluster_cmd::cmd_merge(args, &ui),
+        Some(Command::Status(args)) => cluster_cmd::cmd_status(args, &ui),
+        Some(Command::Slurm(args)) => cluster_cmd::cmd_slurm(args, &ui),
+        Some(Command::K8s(args)) => cluster_cmd::cmd_k8s(args, &ui),
         Some(Command::Completions { shell }) => {
             let mut buf = Vec::new();
             clap_complete::generate(*shell, &mut Cli::command(), "flowrun", &mut buf);
@@ -281,6 +287,14 @@ fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs, ui: &Ui) -> Result<Exit, Ou
         ui.error("no workflow file given");
         return Ok(Exit::Usage);
     };
+    let progress = match args.progress {
+        ProgressFlag::Always => true,
+        ProgressFlag::Never => false,
+        ProgressFlag::Auto => !g.quiet && std::io::stderr().is_terminal(),
+    };
+    if let Some(manifest) = &args.manifest {
+        return cluster_cmd::cmd_run_shard(args, file, manifest, progress, ui);
+    }
     let plan = match build(file, &args.set, ui) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
@@ -288,11 +302,6 @@ fn cmd_run(args: &cli::RunArgs, g: &cli::GlobalArgs, ui: &Ui) -> Result<Exit, Ou
     let only = match only(args.only.as_deref(), &plan, ui) {
         Ok(p) => p,
         Err(exit) => return Ok(exit),
-    };
-    let progress = match args.progress {
-        ProgressFlag::Always => true,
-        ProgressFlag::Never => false,
-        ProgressFlag::Auto => !g.quiet && std::io::stderr().is_terminal(),
     };
     let mut opts = RunOptions {
         jobs: args.jobs.map_or(0, usize::from),

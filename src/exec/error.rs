@@ -16,6 +16,9 @@ pub enum ImageError {
     /// The input file is larger than flowrun reads.
     #[error("{}: file is {len} bytes, over the {limit}-byte limit", path.display())]
     TooLarge { path: PathBuf, len: u64, limit: u64 },
+    /// The input file is not the one a frozen manifest lists (`flowrun run --manifest`).
+    #[error("{}: {why} since the manifest was made; not processed", path.display())]
+    Changed { path: PathBuf, why: String },
     /// The input file is no image flowrun can read.
     #[error("{}: {source}", path.display())]
     Decode {
@@ -52,4 +55,20 @@ pub enum ImageError {
     /// A bug in flowrun, caught at the image (a panic, or a broken invariant).
     #[error("internal error (please report): {0}")]
     Internal(String),
+}
+
+impl ImageError {
+    /// Whether the failure is the machine's, not the image's — an output that cannot be written
+    /// because the disk is full, the folder is read-only or not writable — so that running the
+    /// image again elsewhere or later may succeed.
+    pub fn infrastructure(&self) -> bool {
+        use std::io::ErrorKind as K;
+        match self {
+            ImageError::Write { source, .. } => matches!(
+                source.kind(),
+                K::StorageFull | K::ReadOnlyFilesystem | K::PermissionDenied | K::QuotaExceeded
+            ),
+            _ => false,
+        }
+    }
 }

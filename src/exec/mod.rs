@@ -49,6 +49,9 @@ pub struct RunOptions {
     pub control: Option<Arc<Control>>,
     /// Who hears about progress and notes.
     pub observer: Option<Arc<dyn Observer>>,
+    /// The results table holds the selected images only (a shard's table), and the `[expect]`
+    /// counts, which are about the whole table, are not checked.
+    pub selected_rows_only: bool,
 }
 
 /// What a running run reports as it goes. Every method has an empty default.
@@ -126,6 +129,9 @@ pub struct Summary {
     pub ok: u64,
     pub failed: u64,
     pub skipped: u64,
+    /// Of the failed, those that failed for a reason of the machine (disk full, output folder
+    /// not writable), worth a retry elsewhere or later.
+    pub infra_failed: u64,
     /// The run was stopped before every selected image was done.
     pub interrupted: bool,
     pub elapsed: Duration,
@@ -382,6 +388,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         next_row: 0,
         notes: Vec::new(),
         stop: &local_stop,
+        selected_only: opts.selected_rows_only,
     };
     std::thread::scope(|s| {
         let positions = &positions;
@@ -462,7 +469,9 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         for (k, outcome) in std::mem::take(&mut pending) {
             c.emit(positions.get(k).unwrap_or(usize::MAX), outcome);
         }
-        c.keep_until(plan.job_count());
+        if !opts.selected_rows_only {
+            c.keep_until(plan.job_count());
+        }
         c.end_batch();
     });
     if let Some(o) = &observer {
@@ -489,7 +498,9 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         return Err(RunError::State(state_label, e));
     }
     log.finish().map_err(|e| RunError::State(state_label, e))?;
-    check_counts(plan, &mut summary);
+    if !opts.selected_rows_only {
+        check_counts(plan, &mut summary);
+    }
     summary.elapsed = start.elapsed();
     if let Some(r) = &plan.results {
         write_meta(plan, &r.path, &summary)
@@ -524,12 +535,16 @@ struct Collector<'a> {
     notes: Vec<&'static str>,
     /// Raised when the table cannot be written: workers stop taking images.
     stop: &'a AtomicBool,
+    /// The table holds the images of this run only ([`RunOptions::selected_rows_only`]).
+    selected_only: bool,
 }
 
 impl Collector<'_> {
     /// The row of the image at `pos`, computed (or found up to date) in this run.
     fn emit(&mut self, pos: usize, outcome: Outcome) {
-        self.keep_until(pos);
+        if !self.selected_only {
+            self.keep_until(pos);
+        }
         self.done += 1;
         for note in &outcome.notes {
             if !self.notes.contains(note) {
@@ -546,6 +561,9 @@ impl Collector<'_> {
         }
         if outcome.skipped {
             self.summary.skipped += 1;
+        }
+        if outcome.infra {
+            self.summary.infra_failed += 1;
         }
         self.summary.timing.add(&outcome.timing);
         let row = outcome.row;

@@ -36,6 +36,9 @@ pub struct Scratch {
     notes: Notes,
     /// Where the current image's time goes.
     timing: Timing,
+    /// The current image failed for a reason of the machine, not of the image
+    /// ([`ImageError::infrastructure`]).
+    infra: bool,
 }
 
 impl Scratch {
@@ -166,6 +169,8 @@ pub struct Outcome {
     pub notes: Vec<&'static str>,
     /// Where its time went.
     pub timing: Timing,
+    /// It failed for a reason of the machine (disk full, folder unwritable), worth a retry.
+    pub infra: bool,
 }
 
 /// Reads a job's input file (`None` for generated images).
@@ -185,7 +190,16 @@ pub(super) fn read_input(job: &Job) -> Result<Option<Vec<u8>>, ImageError> {
             limit: MAX_FILE_BYTES,
         });
     }
-    std::fs::read(path).map(Some).map_err(fail)
+    let bytes = std::fs::read(path).map_err(fail)?;
+    if let Some(pin) = &job.pin {
+        if let Some(why) = pin.differs(&bytes) {
+            return Err(ImageError::Changed {
+                path: path.clone(),
+                why,
+            });
+        }
+    }
+    Ok(Some(bytes))
 }
 
 /// Why `job` must be computed, given its input and its record (`None`: it is up to date).
@@ -242,6 +256,7 @@ pub fn run_job_with(
                 skipped: false,
                 notes: Vec::new(),
                 timing,
+                infra: false,
             };
         }
     };
@@ -256,6 +271,7 @@ pub fn run_job_with(
                     skipped: true,
                     notes: Vec::new(),
                     timing,
+                    infra: false,
                 };
             }
         }
@@ -287,6 +303,7 @@ pub fn run_job_with(
         skipped: false,
         notes: scratch.notes.warnings().collect(),
         timing: std::mem::take(&mut scratch.timing),
+        infra: std::mem::take(&mut scratch.infra),
     }
 }
 
@@ -389,6 +406,7 @@ pub fn run_image(
             hashes,
         ),
         Err(error) => {
+            scratch.infra = error.infrastructure();
             let mut row = Row::empty(
                 job.index,
                 job.input_label(),
@@ -493,6 +511,7 @@ fn process(
         folders,
         notes,
         timing,
+        infra: _,
     } = scratch;
     timing.steps.clear();
     images.resize_with(count, || None);

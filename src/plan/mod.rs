@@ -60,6 +60,33 @@ pub struct Plan {
     pub inputs: Arc<InputSet>,
     /// Things the user should know that do not stop the run (printed by `check` and `run`).
     pub warnings: Vec<String>,
+    /// Each input file's size and content hash as a frozen manifest lists them, by position
+    /// (`flowrun run --manifest`): a file that differs fails its image. Empty: not checked.
+    pub pins: Arc<[Option<Pin>]>,
+}
+
+/// An input file as a manifest froze it: its size and content hash ([`crate::state::input_hash`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pin {
+    pub size: u64,
+    pub hash: u128,
+}
+
+impl Pin {
+    /// How `bytes` differ from the pinned file (`None`: they do not).
+    pub fn differs(&self, bytes: &[u8]) -> Option<String> {
+        if bytes.len() as u64 != self.size {
+            Some(format!(
+                "its size changed ({} bytes, the manifest says {})",
+                bytes.len(),
+                self.size
+            ))
+        } else if crate::state::input_hash(bytes) != self.hash {
+            Some("its content changed".into())
+        } else {
+            None
+        }
+    }
 }
 
 impl Plan {
@@ -76,6 +103,7 @@ impl Plan {
             index: names.index,
             file: self.source.file(pos).map(Path::to_path_buf),
             frame: self.source.frame(pos),
+            pin: self.pins.get(pos).copied().flatten(),
             outputs: self.writers.iter().map(|w| w.render(&names)).collect(),
         }
     }
@@ -88,6 +116,7 @@ impl Plan {
             index,
             file: Some(file),
             frame: None,
+            pin: None,
             outputs: self.writers.iter().map(|w| w.render(&names)).collect(),
         }
     }
@@ -217,6 +246,8 @@ pub struct Job {
     pub file: Option<PathBuf>,
     /// Its page of the file, with `frames = "each"`.
     pub frame: Option<u32>,
+    /// What its input file must be (a manifest's size and hash), when it is pinned.
+    pub pin: Option<Pin>,
     /// One rendered output per writer, aligned with [`Plan::writers`].
     pub outputs: Vec<PathBuf>,
 }

@@ -729,6 +729,7 @@ impl Watch<'_> {
                     skipped: false,
                     notes: Vec::new(),
                     timing: Default::default(),
+                    infra: false,
                 };
                 let plan = Arc::clone(&self.plan);
                 self.done(path, sig, &plan, outcome);

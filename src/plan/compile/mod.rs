@@ -208,6 +208,7 @@ pub fn compile_with(loaded: &Loaded, cwd: &Path, opts: Options) -> Result<Plan, 
         inputs,
         warnings,
         schedule,
+        pins: Arc::from(Vec::new()),
     };
     plan.fingerprint = super::key::fingerprint(&plan);
     Ok(plan)
