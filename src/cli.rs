@@ -36,6 +36,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Print the workflow JSON Schema.
     Schema,
+    /// Rebuild the run report (HTML) from the results table, its sidecar and the outputs, without
+    /// computing anything.
+    Report(ReportArgs),
     /// Remove the outputs earlier runs recorded that the workflow no longer produces.
     Clean(CleanArgs),
     /// Print a shell completion script.
@@ -113,6 +116,19 @@ pub struct RunArgs {
     /// When another run of the workflow holds its lock, wait for it instead of failing.
     #[arg(long)]
     pub wait_lock: bool,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReportArgs {
+    /// The workflow file (.toml, .yaml or .yml).
+    pub file: PathBuf,
+    /// Override a value, as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Where to write the page (default: `output.report`, else `report.html` beside the results
+    /// table).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

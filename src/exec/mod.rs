@@ -131,6 +131,8 @@ pub struct Summary {
     pub expectations_failed: u64,
     /// Where the time of this run's images went, summed over the workers.
     pub timing: Timing,
+    /// The report written at the end of the run (`output.report`): where, and what it took.
+    pub report: Option<(PathBuf, crate::report::Built)>,
 }
 
 /// Rows of the results table by status.
@@ -191,6 +193,8 @@ pub enum RunError {
     Results(String, std::io::Error),
     #[error("cannot use the resume state `{0}`: {1}")]
     State(String, std::io::Error),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }
 
 /// The sidecar `<results>.meta.json`: which workflow and flowrun made the table, so any output
@@ -222,6 +226,9 @@ fn write_meta(plan: &Plan, results: &Path, s: &Summary) -> std::io::Result<()> {
             "elapsed_s": s.elapsed.as_secs_f64(),
         },
         "time": time_json(plan, &s.timing),
+        "machine": {
+            "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
+        },
     });
     let mut text = serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?;
     text.push('\n');
@@ -373,6 +380,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         next_row: 0,
         notes: Vec::new(),
         stop: &local_stop,
+        shots: crate::report::Shots::default(),
     };
     std::thread::scope(|s| {
         let positions = &positions;
@@ -466,6 +474,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         log_error,
         mut summary,
         done,
+        shots,
         ..
     } = c;
     summary.interrupted = done < positions.len() && sink_error.is_none();
@@ -485,6 +494,11 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     if let Some(r) = &plan.results {
         write_meta(plan, &r.path, &summary)
             .map_err(|e| RunError::Results(results_path.clone(), e))?;
+    }
+    if let Some(path) = &plan.report {
+        let inputs = crate::report::ReportInputs { shots };
+        let built = crate::report::write(plan, &inputs, None)?;
+        summary.report = Some((path.clone(), built));
     }
     tracing::info!(
         ok = summary.ok,
@@ -515,6 +529,8 @@ struct Collector<'a> {
     notes: Vec<&'static str>,
     /// Raised when the table cannot be written: workers stop taking images.
     stop: &'a AtomicBool,
+    /// The report's thumbnails the workers made (a bounded sample of the images).
+    shots: crate::report::Shots,
 }
 
 impl Collector<'_> {
@@ -539,6 +555,9 @@ impl Collector<'_> {
             self.summary.skipped += 1;
         }
         self.summary.timing.add(&outcome.timing);
+        if let Some(pair) = outcome.shots {
+            self.shots.add(outcome.row.index, pair);
+        }
         let row = outcome.row;
         tracing::debug!(index = row.index, input = %row.input, status = row.status.name(), elapsed_ms = row.elapsed_ms, "image done");
         match row.status {

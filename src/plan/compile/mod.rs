@@ -86,6 +86,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
     let metrics = metrics::compile(&mut cx, &wf.metrics, &steps);
     let (writers, written) = outputs::writers(&mut cx, loaded, &steps, &name);
     let results = outputs::results(&mut cx, loaded, &steps, &name);
+    let report = outputs::report(&mut cx, loaded, &steps, &name, results.as_ref());
 
     // The resume state: beside the results table, else in the first output folder.
     let state_root = match (&results, written.first()) {
@@ -127,6 +128,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
             writers: &writers,
             written: &written,
             results: results.as_ref(),
+            report: report.as_deref(),
             allow_outside: wf.output.allow_outside,
             cwd,
         }
@@ -185,6 +187,7 @@ pub fn compile(loaded: &Loaded, cwd: &Path) -> Result<Plan, Report> {
         writers,
         output_dirs,
         results,
+        report,
         expect,
         state,
         fingerprint: String::new(),
