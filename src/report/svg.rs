@@ -212,7 +212,7 @@ pub fn phases(phases: &[(String, f64, f64)]) -> String {
     let label_w = 150.0;
     let bar_w = 300.0;
     let h = row * phases.len() as f64 + 6.0;
-    let width = label_w + bar_w + 120.0;
+    let width = label_w + bar_w + 170.0;
     let mut out = format!(
         r#"<svg class="plot" viewBox="0 0 {width} {h}" width="{width}" height="{h}" role="img" aria-label="time per phase">"#
     );
