@@ -2,7 +2,7 @@
 "use strict";
 var D=JSON.parse(document.getElementById("data").textContent);
 var PER=100,page=0,sortCol=-1,sortDir=1,filter="";
-var nm=D.metrics.length,no=D.outputs.length;
+var nm=D.metrics.length,no=D.outputs.length,pin=D.prefix.input,pout=D.prefix.outputs;
 var rows=D.rows,view=[];
 var tbody=document.querySelector("#tbl tbody"),info=document.getElementById("pageinfo");
 var sel=document.getElementById("status");
@@ -24,11 +24,11 @@ function render(pages){
     var r=rows.length?view[k]:null,st=D.status[r[2]],tr=document.createElement("tr");
     tr.setAttribute("data-i",r[0]);if(st==="failed")tr.className="failed";
     tr.appendChild(td(r[0],"num"));
-    tr.appendChild(td(r[1],"in"));
+    tr.appendChild(td(pin+r[1],"in"));
     var s=td(null);var b=document.createElement("span");b.className="st "+st.replace(/[^a-z]/g,"");b.textContent=st;s.appendChild(b);tr.appendChild(s);
     tr.appendChild(td(r[3],"err"));
     for(var m=0;m<nm;m++)tr.appendChild(td(fmt(r[4+m]),"num"));
-    for(var o=0;o<no;o++){var c=td(null),p=r[4+nm+o];if(p){var a=document.createElement("a");a.href=p;a.textContent=p.split("/").pop();c.appendChild(a);}tr.appendChild(c);}
+    for(var o=0;o<no;o++){var c=td(null),p=r[4+nm+o];if(p!==null&&p!==undefined){p=pout[o]+p;var a=document.createElement("a");a.href=p;a.textContent=p.split("/").pop();c.appendChild(a);}tr.appendChild(c);}
     tr.appendChild(td(r[4+nm+no]===null?"":r[4+nm+no],"num"));
     var t=D.thumbs[r[0]],ti=td(null),to=td(null);
     if(t){if(t[0])ti.appendChild(thumb(t[0],"input "+r[0]));if(t[1])to.appendChild(thumb(t[1],"result "+r[0]));}

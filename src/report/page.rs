@@ -427,17 +427,40 @@ fn images(
     let _ = (plan, uris, path);
 }
 
-/// The table for the script: `{metrics, outputs, status, rows, thumbs}`, each row
-/// `[index, input, status (index into status), error, metrics…, output links…, ms]`.
+/// The table for the script: `{metrics, outputs, status, prefix, rows, thumbs}`, each row
+/// `[index, input, status (index into status), error, metrics…, output links…, ms]`, the input
+/// and the links without the prefix every row's shares (`prefix`: the input's, then each
+/// output's), which is most of their length with many images.
 fn table_json(table: &Table, uris: &BTreeMap<u64, [Option<String>; 2]>, path: &Path) -> String {
     use serde_json::{json, Value};
     let cwd = std::env::current_dir().unwrap_or_default();
     let dir = crate::sinks::atomic::parent_dir(path);
     let mut statuses: Vec<&str> = Vec::new();
-    let rows: Vec<Value> = table
+    let links: Vec<Vec<String>> = table
         .rows
         .iter()
         .map(|r| {
+            r.outputs
+                .iter()
+                .map(|o| {
+                    if o.is_empty() {
+                        String::new()
+                    } else {
+                        href(&super::relative_link(&cwd, dir, Path::new(o)))
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let input_prefix = common_prefix(table.rows.iter().map(|r| r.input.as_str()));
+    let output_prefix: Vec<&str> = (0..table.output_columns.len())
+        .map(|o| common_prefix(links.iter().filter_map(|l| l.get(o).map(String::as_str))))
+        .collect();
+    let rows: Vec<Value> = table
+        .rows
+        .iter()
+        .zip(&links)
+        .map(|(r, links)| {
             let st = match statuses.iter().position(|s| *s == r.status) {
                 Some(p) => p,
                 None => {
@@ -447,7 +470,7 @@ fn table_json(table: &Table, uris: &BTreeMap<u64, [Option<String>; 2]>, path: &P
             };
             let mut v = Vec::with_capacity(5 + r.metrics.len() + r.outputs.len());
             v.push(json!(r.index));
-            v.push(json!(r.input));
+            v.push(json!(r.input[input_prefix.len()..]));
             v.push(json!(st));
             v.push(json!(r.error));
             for m in &r.metrics {
@@ -456,11 +479,11 @@ fn table_json(table: &Table, uris: &BTreeMap<u64, [Option<String>; 2]>, path: &P
                     _ => Value::Null,
                 });
             }
-            for o in &r.outputs {
-                v.push(if o.is_empty() {
+            for (o, l) in links.iter().enumerate() {
+                v.push(if l.is_empty() {
                     Value::Null
                 } else {
-                    json!(href(&super::relative_link(&cwd, dir, Path::new(o))))
+                    json!(l[output_prefix[o].len()..])
                 });
             }
             v.push(
@@ -478,10 +501,30 @@ fn table_json(table: &Table, uris: &BTreeMap<u64, [Option<String>; 2]>, path: &P
         "metrics": table.metric_columns,
         "outputs": table.output_columns,
         "status": statuses,
+        "prefix": { "input": input_prefix, "outputs": output_prefix },
         "rows": rows,
         "thumbs": thumbs,
     })
     .to_string()
+}
+
+/// The longest prefix of every non-empty string (cut at a character boundary).
+fn common_prefix<'a>(mut all: impl Iterator<Item = &'a str>) -> &'a str {
+    let Some(mut p) = all.find(|s| !s.is_empty()) else {
+        return "";
+    };
+    for s in all.filter(|s| !s.is_empty()) {
+        let n = p
+            .char_indices()
+            .zip(s.chars())
+            .find(|((_, a), b)| a != b)
+            .map_or(p.len().min(s.len()), |((i, _), _)| i);
+        p = &p[..n];
+        if p.is_empty() {
+            break;
+        }
+    }
+    p
 }
 
 /// `v` to 6 significant digits (the page shows values, the results table keeps them exact).
@@ -511,5 +554,11 @@ mod tests {
         assert_eq!(href("a b/<x>.png"), "a%20b/%3Cx%3E.png");
         assert_eq!(round6(0.0022211370832377), 0.00222114);
         assert_eq!(round6(-1.0), -1.0);
+        let p = |v: &[&'static str]| common_prefix(v.iter().copied());
+        assert_eq!(p(&["noise:1", "noise:10", "", "noise:2"]), "noise:");
+        assert_eq!(p(&["img/a", "img/a"]), "img/a");
+        assert_eq!(p(&["img/ab", "img/a"]), "img/a");
+        assert_eq!(p(&["é1", "é2"]), "é");
+        assert_eq!(p(&["", ""]), "");
     }
 }

@@ -165,35 +165,37 @@ pub fn by_index(
             );
         }
     } else {
+        // Per pixel column, the span of the values and the span of the outliers among them.
         let cols = pw as usize;
-        let mut span = vec![(f64::INFINITY, f64::NEG_INFINITY); cols + 1];
-        for &(i, v) in values {
-            let c = ((i as f64 / last) * cols as f64) as usize;
-            let s = &mut span[c.min(cols)];
+        let empty = (f64::INFINITY, f64::NEG_INFINITY);
+        let mut span = vec![empty; cols + 1];
+        let mut outs = vec![empty; cols + 1];
+        for (k, &(i, v)) in values.iter().enumerate() {
+            let c = (((i as f64 / last) * cols as f64) as usize).min(cols);
+            let s = if outlier(k) {
+                &mut outs[c]
+            } else {
+                &mut span[c]
+            };
             s.0 = s.0.min(v);
             s.1 = s.1.max(v);
         }
-        let mut d = String::new();
-        for (c, &(a, b)) in span.iter().enumerate() {
-            if a <= b {
-                let _ = write!(
-                    d,
-                    "M{:.1} {:.1}V{:.1}",
-                    ML + c as f64,
-                    y(a) + 0.5,
-                    y(b) - 0.5
-                );
+        for (spans, class) in [(&span, "seg"), (&outs, "seg out")] {
+            let mut d = String::new();
+            for (c, &(a, b)) in spans.iter().enumerate() {
+                if a <= b {
+                    let _ = write!(
+                        d,
+                        "M{:.1} {:.1}V{:.1}",
+                        ML + c as f64,
+                        y(a) + 1.0,
+                        y(b) - 1.0
+                    );
+                }
             }
-        }
-        let _ = write!(out, r#"<path class="seg" d="{d}"/>"#);
-        for (_, &(i, v)) in values.iter().enumerate().filter(|(k, _)| outlier(*k)) {
-            let _ = write!(
-                out,
-                r#"<circle class="pt out" cx="{:.1}" cy="{:.1}" r="2.5"><title>image {i}: {}</title></circle>"#,
-                x(i),
-                y(v),
-                num(v)
-            );
+            if !d.is_empty() {
+                let _ = write!(out, r#"<path class="{class}" d="{d}"/>"#);
+            }
         }
     }
     axes(

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The longest side of a thumbnail, in pixels.
-pub const SIDE: usize = 64;
+pub const SIDE: usize = 48;
 /// How many images, spread evenly over the run, get thumbnails while they run.
 pub const SAMPLE: usize = 100;
 
@@ -182,13 +182,13 @@ mod tests {
 
     #[test]
     fn area_average_and_size() {
-        // 128 × 4 columns of 0 and 1 alternating: every thumbnail pixel averages to 0.5, a flat
+        // 4 × 96 columns of 0 and 1 alternating: every thumbnail pixel averages to 0.5, a flat
         // image, shown mid-grey.
-        let data = (0..128 * 4).map(|i| (i % 2) as f64).collect();
-        let img = Image::from_vec(4, 128, 1, data).unwrap();
+        let data = (0..96 * 4).map(|i| (i % 2) as f64).collect();
+        let img = Image::from_vec(4, 96, 1, data).unwrap();
         let png = make(&img).unwrap();
         let d = image::load_from_memory(&png).unwrap().to_luma8();
-        assert_eq!((d.width(), d.height()), (64, 2));
+        assert_eq!((d.width(), d.height()), (48, 2));
         assert!(d.pixels().all(|p| p.0[0] == 128));
         // Small images keep their size; values are stretched to their range, NaN taken as 0.
         let img = Image::from_vec(1, 2, 3, vec![-1.0, 3.0, f64::NAN, 0.0, 1.0, 2.0]).unwrap();
