@@ -328,7 +328,12 @@ fn metric(
         .map(|(k, _)| k)
         .collect();
     let is_out = |p: usize| out_rows.contains(&point_rows[p]);
-    let last = rows.iter().map(|r| r.index).max().unwrap_or(0) + 1;
+    let last = rows
+        .iter()
+        .map(|r| r.index)
+        .max()
+        .unwrap_or(0)
+        .saturating_add(1);
     h.push_str(&svg::by_index(&points, &is_out, s, &m.name, last));
     h.push_str("</div>");
     if !s.outliers.is_empty() {
@@ -452,7 +457,12 @@ fn table_json(table: &Table, uris: &BTreeMap<u64, [Option<String>; 2]>, path: &P
                 .collect()
         })
         .collect();
-    let input_prefix = common_prefix(table.rows.iter().map(|r| r.input.as_str()));
+    // An empty input (a hand-edited table) leaves no prefix to share.
+    let input_prefix = if table.rows.iter().any(|r| r.input.is_empty()) {
+        ""
+    } else {
+        common_prefix(table.rows.iter().map(|r| r.input.as_str()))
+    };
     let output_prefix: Vec<&str> = (0..table.output_columns.len())
         .map(|o| common_prefix(links.iter().filter_map(|l| l.get(o).map(String::as_str))))
         .collect();
@@ -470,7 +480,7 @@ fn table_json(table: &Table, uris: &BTreeMap<u64, [Option<String>; 2]>, path: &P
             };
             let mut v = Vec::with_capacity(5 + r.metrics.len() + r.outputs.len());
             v.push(json!(r.index));
-            v.push(json!(r.input[input_prefix.len()..]));
+            v.push(json!(r.input.get(input_prefix.len()..).unwrap_or_default()));
             v.push(json!(st));
             v.push(json!(r.error));
             for m in &r.metrics {
@@ -483,7 +493,7 @@ fn table_json(table: &Table, uris: &BTreeMap<u64, [Option<String>; 2]>, path: &P
                 v.push(if l.is_empty() {
                     Value::Null
                 } else {
-                    json!(l[output_prefix[o].len()..])
+                    json!(l.get(output_prefix[o].len()..).unwrap_or_default())
                 });
             }
             v.push(
