@@ -49,6 +49,10 @@ pub struct RunOptions {
     pub control: Option<Arc<Control>>,
     /// Who hears about progress and notes.
     pub observer: Option<Arc<dyn Observer>>,
+    /// Leave the report (`output.report`) to the caller: the run does not write it and hands its
+    /// thumbnails over in [`Summary::shots`] instead (watch mode writes it when its
+    /// [`crate::report::Refresher`] says so).
+    pub defer_report: bool,
 }
 
 /// What a running run reports as it goes. Every method has an empty default.
@@ -133,6 +137,8 @@ pub struct Summary {
     pub timing: Timing,
     /// The report written at the end of the run (`output.report`): where, and what it took.
     pub report: Option<(PathBuf, crate::report::Built)>,
+    /// The report's thumbnails, when [`RunOptions::defer_report`] leaves the report to the caller.
+    pub shots: crate::report::Shots,
 }
 
 /// Rows of the results table by status.
@@ -495,7 +501,9 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         write_meta(plan, &r.path, &summary)
             .map_err(|e| RunError::Results(results_path.clone(), e))?;
     }
-    if let Some(path) = &plan.report {
+    if opts.defer_report {
+        summary.shots = shots;
+    } else if let Some(path) = &plan.report {
         let inputs = crate::report::ReportInputs { shots };
         let built = crate::report::write(plan, &inputs, None)?;
         summary.report = Some((path.clone(), built));

@@ -5,8 +5,10 @@
 //! output files; a run hands over the thumbnails its workers made from images already in memory
 //! ([`ReportInputs::shots`]), so the page is made without decoding the images again.
 //!
-//! [`write`] builds the page and writes it atomically; [`Refresher`] spaces rebuilds out (watch
-//! mode rebuilds it after its small runs, at most every few seconds).
+//! [`write`] builds the page and writes it atomically; [`Refresher`] spaces rebuilds out. Watch
+//! mode runs with [`crate::exec::RunOptions::defer_report`], keeps the thumbnails each small run
+//! hands back ([`crate::exec::Summary::shots`], merged with [`Shots::merge`]) and calls [`write`]
+//! when its `Refresher` is due, and once when the watch ends.
 
 mod data;
 mod html;

@@ -38,6 +38,13 @@ pub struct Shots {
 }
 
 impl Shots {
+    /// Adds every thumbnail of `other` (watch mode gathers its small runs' thumbnails).
+    pub fn merge(&mut self, other: Shots) {
+        for (i, pair) in other.by_index {
+            self.add(i, pair);
+        }
+    }
+
     /// Adds an image's thumbnails (kept where it has none).
     pub fn add(&mut self, index: u64, pair: Pair) {
         if pair.iter().any(Option::is_some) {
