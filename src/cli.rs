@@ -40,6 +40,9 @@ pub enum Command {
     Plan(PlanArgs),
     /// Print the workflow JSON Schema.
     Schema,
+    /// Rebuild the run report (HTML) from the results table, its sidecar and the outputs, without
+    /// computing anything.
+    Report(ReportArgs),
     /// Remove the outputs earlier runs recorded that the workflow no longer produces.
     Clean(CleanArgs),
     /// Print a shell completion script.
@@ -302,6 +305,19 @@ pub struct WatchArgs {
 
 fn duration(text: &str) -> Result<std::time::Duration, String> {
     flowrun::timefmt::parse_duration(text)
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ReportArgs {
+    /// The workflow file (.toml, .yaml or .yml).
+    pub file: PathBuf,
+    /// Override a value, as for `run`.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Where to write the page (default: `output.report`, else `report.html` beside the results
+    /// table).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

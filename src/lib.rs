@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod numpy;
 pub mod ops;
 pub mod plan;
+pub mod report;
 pub mod sinks;
 pub mod source;
 pub mod state;

@@ -37,6 +37,7 @@ fn main() -> std::process::ExitCode {
         Some(Command::Watch(args)) => cmd_watch(args, &ui),
         Some(Command::Plan(args)) => cmd_plan(args, &ui),
         Some(Command::Clean(args)) => cmd_clean(args, &ui),
+        Some(Command::Report(args)) => cmd_report(args, &ui),
         Some(Command::Schema) => ui.out(&schema_json()).map(|()| Exit::Ok),
         Some(Command::Manifest(args)) => cluster_cmd::cmd_manifest(args, &ui),
         Some(Command::Merge(args)) => cluster_cmd::cmd_merge(args, &ui),
@@ -263,6 +264,56 @@ fn cmd_clean(args: &cli::CleanArgs, ui: &Ui) -> Result<Exit, OutError> {
             Ok(Exit::Ok)
         }
         Err(e) => Ok(run_error(&e, ui)),
+    }
+}
+
+/// `flowrun report`: the page from the results table, its sidecar and the outputs. A workflow
+/// without a results table, or a table that is missing, is a usage error (exit 2); a page that
+/// cannot be written, exit 1.
+fn cmd_report(args: &cli::ReportArgs, ui: &Ui) -> Result<Exit, OutError> {
+    let plan = match build(&args.file, &args.set, ui) {
+        Ok(p) => p,
+        Err(exit) => return Ok(exit),
+    };
+    let Some(results) = &plan.results else {
+        ui.error(&format!(
+            "`{}` has no results table to make a report from\n  = hint: add `results = \"out/{{name}}/results.csv\"` to [output] and run it",
+            args.file.display()
+        ));
+        return Ok(Exit::Usage);
+    };
+    if !results.path.is_file() {
+        ui.error(&format!(
+            "no results table at `{}`\n  = hint: run the workflow first: flowrun {}",
+            results.path.display(),
+            args.file.display()
+        ));
+        return Ok(Exit::Usage);
+    }
+    let inputs = flowrun::report::ReportInputs::default();
+    match flowrun::report::write(&plan, &inputs, args.output.as_deref()) {
+        Ok(built) => {
+            if !ui.quiet {
+                let path = args
+                    .output
+                    .clone()
+                    .unwrap_or_else(|| flowrun::report::default_path(&plan));
+                ui.out(&format!(
+                    "report in {} ({})\n",
+                    path.display(),
+                    ui::report_line(&built).trim_start_matches("report: ")
+                ))?;
+            }
+            Ok(Exit::Ok)
+        }
+        Err(flowrun::report::ReportError::Table(e)) => {
+            ui.error(&e);
+            Ok(Exit::Usage)
+        }
+        Err(e) => {
+            ui.error(&e.to_string());
+            Ok(Exit::Failed)
+        }
     }
 }
 

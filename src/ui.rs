@@ -216,6 +216,7 @@ impl Ui {
                     "interrupted": s.interrupted,
                     "elapsed_s": secs,
                     "results": plan.results.as_ref().map(|r| r.path.display().to_string()),
+                    "report": s.report.as_ref().map(|(p, _)| p.display().to_string()),
                     "table": {
                         "rows": s.table.rows(), "ok": s.table.ok, "failed": s.table.failed,
                         "not_run": s.table.not_run, "outdated": s.table.outdated,
@@ -231,6 +232,9 @@ impl Ui {
         if self.verbose {
             if let Some(line) = time_line(plan, s) {
                 self.out(&format!("{line}\n"))?;
+            }
+            if let Some((_, b)) = &s.report {
+                self.out(&format!("{}\n", report_line(b)))?;
             }
         }
         Ok(())
@@ -274,7 +278,22 @@ pub fn summary_line(plan: &Plan, s: &Summary, n: u64, secs: f64) -> String {
             line.push_str(&format!(" ({})", parts.join(", ")));
         }
     }
+    if let Some((path, _)) = &s.report {
+        line.push_str(&format!("; report in {}", path.display()));
+    }
     line
+}
+
+/// `report: 212 kB, 40 thumbnails (0 made from files), built in 31 ms`.
+pub fn report_line(b: &flowrun::report::Built) -> String {
+    format!(
+        "report: {} kB, {} rows, {} thumbnails ({} made from files), built in {:.0} ms",
+        b.bytes.div_ceil(1000),
+        b.rows,
+        b.thumbnails,
+        b.from_files,
+        b.elapsed.as_secs_f64() * 1e3
+    )
 }
 
 /// `time: generate 13% · step blur 80% · metrics 2% · encode 5% (1.62 s of work on 2 workers)`:

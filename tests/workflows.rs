@@ -51,11 +51,26 @@ fn every_example_workflow_checks_and_runs() {
         assert_eq!(check.status.code(), Some(0), "{rel}: {}", stderr(&check));
         let text = std::fs::read_to_string(&file).unwrap();
         let mut args = vec!["run", rel.as_str(), "--progress", "never"];
+        let mut report_args = vec!["report", rel.as_str()];
         if text.contains("noise") {
-            args.extend(["--set", "source.count=2", "--set", "source.shape=[40, 30]"]);
+            let small = ["--set", "source.count=2", "--set", "source.shape=[40, 30]"];
+            args.extend(small);
+            report_args.extend(small);
         }
         let run = flowrun(dir.path(), &args);
         assert_eq!(run.status.code(), Some(0), "{rel}: {}", stderr(&run));
+        // Each example writes its report, and `flowrun report` rebuilds it.
+        let loaded = load_file(&dir.path().join(&rel), &[]).unwrap();
+        let plan = compile(&loaded, dir.path()).unwrap();
+        let report = dir
+            .path()
+            .join(plan.report.as_ref().expect("every example has a report"));
+        let page = std::fs::read_to_string(&report).unwrap();
+        assert!(page.contains("id=\"tbl\""), "{rel}");
+        std::fs::remove_file(&report).unwrap();
+        let again = flowrun(dir.path(), &report_args);
+        assert_eq!(again.status.code(), Some(0), "{rel}: {}", stderr(&again));
+        assert!(report.is_file(), "{rel}");
     }
 }
 

@@ -325,6 +325,11 @@ pub struct Output {
     /// Results table, `.csv` or `.json`: one row per image.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub results: Option<String>,
+    /// Run report, a self-contained HTML page written at the end of each run (needs `results`):
+    /// failures, each metric's histogram and outliers, where the time went, every image with
+    /// thumbnails. Placeholders: `{name}`, `{workflow}`. `flowrun report` rebuilds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report: Option<String>,
     /// Allow placeholders to lead outside the pattern's folder (`..` or absolute paths coming
     /// from input names or the workflow name). Off by default.
     #[serde(default)]

@@ -52,6 +52,10 @@ pub struct RunOptions {
     /// The results table holds the selected images only (a shard's table), and the `[expect]`
     /// counts, which are about the whole table, are not checked.
     pub selected_rows_only: bool,
+    /// Leave the report (`output.report`) to the caller: the run does not write it and hands its
+    /// thumbnails over in [`Summary::shots`] instead (watch mode writes it when its
+    /// [`crate::report::Refresher`] says so).
+    pub defer_report: bool,
 }
 
 /// What a running run reports as it goes. Every method has an empty default.
@@ -146,6 +150,10 @@ pub struct Summary {
     pub expectations_failed: u64,
     /// Where the time of this run's images went, summed over the workers.
     pub timing: Timing,
+    /// The report written at the end of the run (`output.report`): where, and what it took.
+    pub report: Option<(PathBuf, crate::report::Built)>,
+    /// The report's thumbnails, when [`RunOptions::defer_report`] leaves the report to the caller.
+    pub shots: crate::report::Shots,
 }
 
 /// Rows of the results table by status.
@@ -206,6 +214,8 @@ pub enum RunError {
     Results(String, std::io::Error),
     #[error("cannot use the resume state `{0}`: {1}")]
     State(String, std::io::Error),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
 }
 
 /// The sidecar `<results>.meta.json`: which workflow and flowrun made the table, so any output
@@ -237,6 +247,9 @@ fn write_meta(plan: &Plan, results: &Path, s: &Summary) -> std::io::Result<()> {
             "elapsed_s": s.elapsed.as_secs_f64(),
         },
         "time": time_json(plan, &s.timing),
+        "machine": {
+            "cores": std::thread::available_parallelism().map_or(1, |n| n.get()),
+        },
     });
     let mut text = serde_json::to_string_pretty(&meta).map_err(std::io::Error::other)?;
     text.push('\n');
@@ -389,6 +402,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         notes: Vec::new(),
         stop: &local_stop,
         selected_only: opts.selected_rows_only,
+        shots: crate::report::Shots::default(),
     };
     std::thread::scope(|s| {
         let positions = &positions;
@@ -484,6 +498,7 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
         log_error,
         mut summary,
         done,
+        shots,
         ..
     } = c;
     summary.interrupted = done < positions.len() && sink_error.is_none();
@@ -505,6 +520,13 @@ pub fn run(plan: &Plan, opts: &RunOptions) -> Result<Summary, RunError> {
     if let Some(r) = &plan.results {
         write_meta(plan, &r.path, &summary)
             .map_err(|e| RunError::Results(results_path.clone(), e))?;
+    }
+    if opts.defer_report {
+        summary.shots = shots;
+    } else if let Some(path) = &plan.report {
+        let inputs = crate::report::ReportInputs { shots };
+        let built = crate::report::write(plan, &inputs, None)?;
+        summary.report = Some((path.clone(), built));
     }
     tracing::info!(
         ok = summary.ok,
@@ -537,6 +559,8 @@ struct Collector<'a> {
     stop: &'a AtomicBool,
     /// The table holds the images of this run only ([`RunOptions::selected_rows_only`]).
     selected_only: bool,
+    /// The report's thumbnails the workers made (a bounded sample of the images).
+    shots: crate::report::Shots,
 }
 
 impl Collector<'_> {
@@ -566,6 +590,9 @@ impl Collector<'_> {
             self.summary.infra_failed += 1;
         }
         self.summary.timing.add(&outcome.timing);
+        if let Some(pair) = outcome.shots {
+            self.shots.add(outcome.row.index, pair);
+        }
         let row = outcome.row;
         tracing::debug!(index = row.index, input = %row.input, status = row.status.name(), elapsed_ms = row.elapsed_ms, "image done");
         match row.status {

@@ -39,6 +39,8 @@ pub struct Scratch {
     /// The current image failed for a reason of the machine, not of the image
     /// ([`ImageError::infrastructure`]).
     infra: bool,
+    /// The current image's thumbnails for the report (input, result), when it is in the sample.
+    shots: crate::report::thumbs::Pair,
 }
 
 impl Scratch {
@@ -82,6 +84,8 @@ pub struct Timing {
     pub encode: u64,
     /// Writing the output files.
     pub write: u64,
+    /// Making the report's thumbnails (for a sample of the images).
+    pub thumbs: u64,
     /// When the last phase ended.
     clock: Option<Instant>,
 }
@@ -101,13 +105,14 @@ impl Timing {
         self.metrics += other.metrics;
         self.encode += other.encode;
         self.write += other.write;
+        self.thumbs += other.thumbs;
     }
 }
 
 impl Timing {
     /// The phases by name, in the order an image goes through them: `read` (files only),
-    /// `check`, `decode` (or `generate`), `step <name>` for each step, `metrics`, `encode`, `write`; each with its
-    /// total nanoseconds.
+    /// `check`, `decode` (or `generate`), `step <name>` for each step, `metrics`, `encode`, `write`,
+    /// and `thumbnails` when the plan has a report; each with its total nanoseconds.
     pub fn phases(&self, plan: &Plan) -> Vec<(String, u64)> {
         let mut out = Vec::with_capacity(plan.steps.len() + 6);
         if let SourcePlan::Noise { .. } = plan.source {
@@ -125,6 +130,9 @@ impl Timing {
         out.push(("metrics".to_string(), self.metrics));
         out.push(("encode".to_string(), self.encode));
         out.push(("write".to_string(), self.write));
+        if plan.report.is_some() {
+            out.push(("thumbnails".to_string(), self.thumbs));
+        }
         out
     }
 
@@ -137,6 +145,7 @@ impl Timing {
             + self.metrics
             + self.encode
             + self.write
+            + self.thumbs
     }
 }
 
@@ -171,6 +180,8 @@ pub struct Outcome {
     pub timing: Timing,
     /// It failed for a reason of the machine (disk full, folder unwritable), worth a retry.
     pub infra: bool,
+    /// Its thumbnails for the report, when it is in the report's sample.
+    pub shots: Option<crate::report::thumbs::Pair>,
 }
 
 /// Reads a job's input file (`None` for generated images).
@@ -257,6 +268,7 @@ pub fn run_job_with(
                 notes: Vec::new(),
                 timing,
                 infra: false,
+                shots: None,
             };
         }
     };
@@ -272,6 +284,7 @@ pub fn run_job_with(
                     notes: Vec::new(),
                     timing,
                     infra: false,
+                    shots: None,
                 };
             }
         }
@@ -304,6 +317,10 @@ pub fn run_job_with(
         notes: scratch.notes.warnings().collect(),
         timing: std::mem::take(&mut scratch.timing),
         infra: std::mem::take(&mut scratch.infra),
+        shots: {
+            let shots = std::mem::take(&mut scratch.shots);
+            shots.iter().any(Option::is_some).then_some(shots)
+        },
     }
 }
 
@@ -512,7 +529,19 @@ fn process(
         notes,
         timing,
         infra: _,
+        shots,
     } = scratch;
+    *shots = Default::default();
+    let thumb_nodes = if plan.report.is_some()
+        && crate::report::stats::in_sample(
+            job.index as usize,
+            plan.job_count(),
+            crate::report::thumbs::SAMPLE,
+        ) {
+        crate::report::thumbs::nodes(plan)
+    } else {
+        [None, None]
+    };
     timing.steps.clear();
     images.resize_with(count, || None);
     sums.clear();
@@ -529,6 +558,7 @@ fn process(
         timing.load = timing.lap();
         nodes.images[0] = Some(img);
         visit(plan, job, 0, &nodes, &mut encoded, &mut metrics, timing)?;
+        thumbnail(0, &thumb_nodes, &nodes, shots, timing);
         nodes.release(
             plan,
             0,
@@ -559,6 +589,7 @@ fn process(
                 },
             );
             visit(plan, job, t, &nodes, &mut encoded, &mut metrics, timing)?;
+            thumbnail(t, &thumb_nodes, &nodes, shots, timing);
             nodes.release(
                 plan,
                 t,
@@ -582,6 +613,27 @@ fn process(
     })();
     nodes.clear();
     result.map(|hashes| (metrics, hashes))
+}
+
+/// The report's thumbnail of node `t`, if it is one of `wanted` (input, result): made from the
+/// image in memory, right after its visit.
+fn thumbnail(
+    t: usize,
+    wanted: &[Option<usize>; 2],
+    nodes: &Nodes,
+    shots: &mut crate::report::thumbs::Pair,
+    timing: &mut Timing,
+) {
+    for (slot, w) in shots.iter_mut().zip(wanted) {
+        if *w == Some(t) {
+            if let Ok(img) = nodes.get(NodeRef::at(t)) {
+                *slot = crate::report::thumbs::make(img);
+            }
+        }
+    }
+    if wanted.contains(&Some(t)) {
+        timing.thumbs += timing.lap();
+    }
 }
 
 /// Whether a metric of node `t` starts from the sum of its samples: the source or op making it

@@ -51,6 +51,8 @@ pub struct Plan {
     /// Every folder an output goes to (images and the results table), sorted, each once.
     pub output_dirs: Vec<PathBuf>,
     pub results: Option<ResultsPlan>,
+    /// The run report's path (`output.report`); the plan then has a results table.
+    pub report: Option<PathBuf>,
     pub expect: ExpectPlan,
     /// Where the resume state and the run lock live.
     pub state: StatePaths,

@@ -245,11 +245,19 @@ pub fn watch(
         dirty: false,
         error: None,
         notes: Vec::new(),
+        report: None,
         cwd,
         opts,
         obs,
     };
     w.learn_recorded().map_err(state_err)?;
+    if w.plan.report.is_some() {
+        w.report = Some((
+            crate::report::Refresher::default(),
+            Default::default(),
+            false,
+        ));
+    }
     let summary = w.run(reload, workflow);
     let Watch {
         log, sink, error, ..
@@ -295,6 +303,9 @@ struct Watch<'a> {
     /// The table or the state could not be written: the watch stops.
     error: Option<RunError>,
     notes: Vec<&'static str>,
+    /// The report (`output.report`): rebuilt at most every few seconds while images finish,
+    /// with the thumbnails the workers made, and once at the end.
+    report: Option<(crate::report::Refresher, crate::report::Shots, bool)>,
     opts: &'a WatchOptions,
     obs: &'a dyn WatchObserver,
 }
@@ -381,6 +392,7 @@ impl Watch<'_> {
             ended
         });
         self.flush();
+        self.refresh_report(true);
         self.counts.queued = self.tracker.ready.len();
         self.counts.settling = self.tracker.waiting();
         self.counts.running = 0;
@@ -505,6 +517,7 @@ impl Watch<'_> {
                 last_activity = Instant::now();
             }
             self.flush();
+            self.refresh_report(false);
         }
     }
 
@@ -730,6 +743,7 @@ impl Watch<'_> {
                     notes: Vec::new(),
                     timing: Default::default(),
                     infra: false,
+                    shots: None,
                 };
                 let plan = Arc::clone(&self.plan);
                 self.done(path, sig, &plan, outcome);
@@ -798,6 +812,12 @@ impl Watch<'_> {
             self.publish_counts();
             return;
         }
+        if let Some((_, shots, stale)) = self.report.as_mut() {
+            if let Some(pair) = outcome.shots {
+                shots.add(outcome.row.index, pair);
+            }
+            *stale = true;
+        }
         let row = outcome.row;
         if let Some(r) = &outcome.record {
             self.log.set_plan(&plan.fingerprint);
@@ -859,6 +879,24 @@ impl Watch<'_> {
                 self.plan.state.log.display().to_string(),
                 e,
             ));
+        }
+    }
+
+    /// Rebuilds the report when rows came since the last one and the refresher is due (or
+    /// `now`, at the end).
+    fn refresh_report(&mut self, now: bool) {
+        let Some((refresher, shots, stale)) = self.report.as_mut() else {
+            return;
+        };
+        if !*stale || !(now || refresher.due()) {
+            return;
+        }
+        *stale = false;
+        let inputs = crate::report::ReportInputs {
+            shots: shots.clone(),
+        };
+        if let Err(e) = crate::report::write(&self.plan, &inputs, None) {
+            self.obs.warning(&e.to_string());
         }
     }
 

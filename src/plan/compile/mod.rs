@@ -98,6 +98,7 @@ pub fn compile_with(loaded: &Loaded, cwd: &Path, opts: Options) -> Result<Plan, 
     let metrics = metrics::compile(&mut cx, &wf.metrics, &steps);
     let (writers, written) = outputs::writers(&mut cx, loaded, &steps, &name);
     let results = outputs::results(&mut cx, loaded, &steps, &name);
+    let report = outputs::report(&mut cx, loaded, &steps, &name, results.as_ref());
 
     // The resume state: beside the results table, else in the first output folder.
     let state_root = match (&results, written.first()) {
@@ -144,6 +145,7 @@ pub fn compile_with(loaded: &Loaded, cwd: &Path, opts: Options) -> Result<Plan, 
             writers: &writers,
             written: &written,
             results: results.as_ref(),
+            report: report.as_deref(),
             allow_outside: wf.output.allow_outside,
             cwd,
         }
@@ -202,6 +204,7 @@ pub fn compile_with(loaded: &Loaded, cwd: &Path, opts: Options) -> Result<Plan, 
         writers,
         output_dirs,
         results,
+        report,
         expect,
         state,
         fingerprint: String::new(),

@@ -115,6 +115,61 @@ pub(super) fn results(
     })
 }
 
+/// The run report's path, if the workflow asks for one: no per-image placeholder, an `.html`
+/// name, and a results table to read its rows from.
+pub(super) fn report(
+    cx: &mut Ctx,
+    loaded: &Loaded,
+    steps: &Steps,
+    name: &str,
+    results: Option<&ResultsPlan>,
+) -> Option<PathBuf> {
+    let r = loaded.draft.output.report.as_ref()?;
+    let path = [Seg::Key("output"), Seg::Key("report")];
+    let pattern = cx.pattern(r, &path)?;
+    if let Some((f, _)) = pattern.fields().find(|(f, _)| f.per_image()) {
+        cx.err(
+            cx.pos(&path),
+            format!(
+                "`{{{}}}` differs per image and cannot name the report",
+                f.name()
+            ),
+            Some("use only `{name}` or `{workflow}` here".into()),
+        );
+        return None;
+    }
+    let rendered = pattern.render(&Vars {
+        name,
+        workflow: &loaded.stem,
+        step: steps.name_of(steps.last()),
+        ..Vars::default()
+    });
+    let html = Path::new(&rendered)
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("html"));
+    if !html {
+        cx.err(
+            cx.pos(&path),
+            format!("the report `{rendered}` must be an `.html` file"),
+            Some("end the file name in `.html`, e.g. `out/{name}/report.html`".into()),
+        );
+        return None;
+    }
+    if results.is_none() {
+        cx.err(
+            cx.pos(&path),
+            "the report is made from the results table, and the workflow has none",
+            Some(
+                "add a results table beside it, e.g. `results = \"out/{name}/results.csv\"` in [output]"
+                    .into(),
+            ),
+        );
+        return None;
+    }
+    Some(clean_path(&rendered))
+}
+
 /// Every image's outputs, to check: the source, the writers with their patterns as written
 /// (and where), the results table and the settings that decide what is allowed.
 pub(super) struct Outputs<'a> {
@@ -122,6 +177,7 @@ pub(super) struct Outputs<'a> {
     pub writers: &'a [Writer],
     pub written: &'a [(Pattern, Pos)],
     pub results: Option<&'a ResultsPlan>,
+    pub report: Option<&'a Path>,
     pub allow_outside: bool,
     pub cwd: &'a Path,
 }
@@ -150,7 +206,13 @@ impl<'a> Outputs<'a> {
         let mut folders = Folders::new(self.writers.len());
         if let Some(r) = self.results {
             folders.all.insert(parent_dir(&r.path).to_path_buf());
-            self.check_results(cx, r, &mut seen);
+            let pos = cx.pos(&[Seg::Key("output"), Seg::Key("results")]);
+            self.check_file(cx, "the results table", &r.path, pos, &mut seen);
+        }
+        if let Some(r) = self.report {
+            folders.all.insert(parent_dir(r).to_path_buf());
+            let pos = cx.pos(&[Seg::Key("output"), Seg::Key("report")]);
+            self.check_file(cx, "the report", r, pos, &mut seen);
         }
         for pos in 0..self.source.len() {
             let names = self.source.names(pos);
@@ -192,29 +254,34 @@ impl<'a> Outputs<'a> {
         }
     }
 
-    /// The results table's path: not a folder, not an input, in a folder that can be written.
-    fn check_results(&self, cx: &mut Ctx, r: &ResultsPlan, seen: &mut Seen) {
-        let pos = cx.pos(&[Seg::Key("output"), Seg::Key("results")]);
-        let dir = parent_dir(&r.path);
+    /// The results table's (or the report's) path: not a folder, not an input, in a folder that
+    /// can be written.
+    fn check_file(&self, cx: &mut Ctx, what: &str, path: &Path, pos: Pos, seen: &mut Seen) {
+        let dir = parent_dir(path);
         if let Some(problem) = &seen.places.folder(dir).problem {
-            let msg = format!(
-                "cannot write the results table `{}`: {problem}",
-                r.path.display()
-            );
-            seen.reported_folders.insert(dir.to_path_buf());
-            cx.err(pos, msg, None);
+            let msg = format!("cannot write {what} `{}`: {problem}", path.display());
+            if seen.reported_folders.insert(dir.to_path_buf()) {
+                cx.err(pos, msg, None);
+            }
             return;
         }
-        let problem = match seen.places.conflict(&r.path) {
+        let problem = match seen.places.conflict(path) {
             Some(Conflict::Folder) => Some("it is a folder"),
             Some(Conflict::Input(_)) => Some("it is one of the input files"),
             None => None,
         };
         if let Some(p) = problem {
+            let example = if what == "the report" {
+                "out/report.html"
+            } else {
+                "out/results.csv"
+            };
             cx.err(
                 pos,
-                format!("cannot write the results table `{}`: {p}", r.path.display()),
-                Some("name a file that does not exist yet, e.g. `out/results.csv`".into()),
+                format!("cannot write {what} `{}`: {p}", path.display()),
+                Some(format!(
+                    "name a file that does not exist yet, e.g. `{example}`"
+                )),
             );
         }
     }
