@@ -97,13 +97,7 @@ impl Watch {
 
     /// The `ok`/`failed` lines so far.
     fn rows(&self) -> Vec<String> {
-        self.lines
-            .lock()
-            .unwrap()
-            .iter()
-            .filter(|l| l.starts_with("ok ") || l.starts_with("failed "))
-            .cloned()
-            .collect()
+        all_rows(&self.lines.lock().unwrap())
     }
 
     /// Waits until `cond` holds (panics after the guard time, with what was seen).
@@ -151,6 +145,24 @@ impl Watch {
         let lines = self.lines.lock().unwrap().clone();
         lines
     }
+}
+
+/// The `ok` lines of a watch's stdout.
+fn ok_rows(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.starts_with("ok "))
+        .cloned()
+        .collect()
+}
+
+/// The `ok` and `failed` lines of a watch's stdout.
+fn all_rows(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|l| l.starts_with("ok ") || l.starts_with("failed "))
+        .cloned()
+        .collect()
 }
 
 /// The input column of the `ok` rows.
@@ -239,11 +251,7 @@ fn slow_writers_renames_and_new_folders_each_run_once_as_a_batch_run_would() {
         writer.join().unwrap();
         let (code, lines, err) = w.finish();
         assert_eq!(code, 0, "poll={poll}: {lines:?} {err}");
-        let rows: Vec<String> = lines
-            .iter()
-            .filter(|l| l.starts_with("ok ") || l.starts_with("failed "))
-            .cloned()
-            .collect();
+        let rows: Vec<String> = all_rows(&lines);
         assert!(rows.iter().all(|r| r.starts_with("ok ")), "{rows:?}\n{err}");
         assert_eq!(
             inputs_of(&rows),
@@ -336,11 +344,7 @@ fn a_restart_runs_only_what_is_new_or_changed() {
     );
     let (code, lines, err) = w.finish();
     assert_eq!(code, 0, "{err}");
-    let rows: Vec<String> = lines
-        .iter()
-        .filter(|l| l.starts_with("ok "))
-        .cloned()
-        .collect();
+    let rows: Vec<String> = ok_rows(&lines);
     assert_eq!(inputs_of(&rows), ["in/f1.png", "in/f3.png"], "{lines:?}");
     // The new file takes the next index; the others keep theirs.
     assert!(rows
@@ -361,24 +365,12 @@ fn kill_9_mid_image_reruns_only_that_image_and_leaves_no_partial_file() {
     let w = Watch::start(dir, &["wf.toml", "-j", "1", "--settle", "100ms"]);
     w.wait_rows(1);
     let first = w.kill9();
-    let done = inputs_of(
-        &first
-            .iter()
-            .filter(|l| l.starts_with("ok "))
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
+    let done = inputs_of(&ok_rows(&first));
     assert!(!done.is_empty() && done.len() < 4, "{first:?}");
     let w = Watch::start(dir, &["wf.toml", "-j", "2", "--idle-timeout", "500ms"]);
     let (code, lines, err) = w.finish();
     assert_eq!(code, 0, "{err}");
-    let again = inputs_of(
-        &lines
-            .iter()
-            .filter(|l| l.starts_with("ok "))
-            .cloned()
-            .collect::<Vec<_>>(),
-    );
+    let again = inputs_of(&ok_rows(&lines));
     let mut all = done.clone();
     all.extend(again.iter().cloned());
     all.sort();
@@ -457,11 +449,7 @@ fn outputs_under_the_watched_folder_are_never_inputs() {
     let (code, lines, err) = w.finish();
     assert_eq!(code, 0, "{err}");
     assert!(dir.join("in/done/a_blur.png").exists());
-    let rows: Vec<String> = lines
-        .iter()
-        .filter(|l| l.starts_with("ok "))
-        .cloned()
-        .collect();
+    let rows: Vec<String> = ok_rows(&lines);
     assert_eq!(inputs_of(&rows), ["in/a.png", "in/b.png"], "{lines:?}");
     // Nor after a restart.
     let w = Watch::start(dir, &["wf.toml", "--idle-timeout", "500ms"]);
@@ -488,11 +476,7 @@ fn a_folder_removed_and_made_again_is_watched_again() {
         std::fs::write(dir.join("in/new/b.png"), png(2, 20, 20)).unwrap();
         let (code, lines, err) = w.finish();
         assert_eq!(code, 0, "poll={poll}: {err}");
-        let rows: Vec<String> = lines
-            .iter()
-            .filter(|l| l.starts_with("ok "))
-            .cloned()
-            .collect();
+        let rows: Vec<String> = ok_rows(&lines);
         assert_eq!(
             inputs_of(&rows),
             ["in/a.png", "in/new/b.png"],
@@ -511,10 +495,7 @@ fn a_bad_file_is_a_failed_row_retried_when_it_changes_and_the_exit_code_says_so(
     std::fs::write(dir.join("in/bad.png"), png(3, 10, 10)).unwrap();
     let (code, lines, err) = w.finish();
     assert_eq!(code, 1, "{err}");
-    let rows: Vec<&String> = lines
-        .iter()
-        .filter(|l| l.starts_with("ok ") || l.starts_with("failed "))
-        .collect();
+    let rows = all_rows(&lines);
     assert!(rows[0].starts_with("failed"), "{rows:?}");
     assert!(rows[1].starts_with("ok"), "{rows:?}");
 }
@@ -587,11 +568,7 @@ fn reprocess_on_change_redoes_done_images_and_json_tables_are_json_lines() {
     .unwrap();
     let (code, lines, err) = w.finish();
     assert_eq!(code, 0, "{err}");
-    let rows: Vec<String> = lines
-        .iter()
-        .filter(|l| l.starts_with("ok "))
-        .cloned()
-        .collect();
+    let rows: Vec<String> = ok_rows(&lines);
     assert_eq!(inputs_of(&rows), ["in/a.png", "in/a.png"], "{lines:?}");
     let text = std::fs::read_to_string(dir.join("out/results.json")).unwrap();
     let objs: Vec<serde_json::Value> = text

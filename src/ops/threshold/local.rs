@@ -4,14 +4,16 @@
 //! `sigma = (block_size - 1) / 6.0` per axis (or `param`), truncate 4 — the same scipy filter as
 //! `op = "gaussian"`, bit for bit — minus `offset`.
 //!
-//! `mean` (`scipy.ndimage.uniform_filter`) and `median` (`median_filter`) are refused at compile
-//! time until those filters are available.
+//! For `local_method = "mean"` it is `scipy.ndimage.uniform_filter(image, block_size, mode=mode,
+//! cval=cval)`, bit for bit. `median` (`median_filter` over the whole block) is refused at
+//! compile time for now.
 
 use super::{BlockSize, LocalMethod, ThresholdParams};
 use crate::diag::ParamCx;
 use crate::ops::boundary::BoundaryMode;
 use crate::ops::elementwise::shape_like;
 use crate::ops::gaussian::{Gaussian, GaussianScratch, MAX_RADIUS};
+use crate::ops::ndimage::{uniform_filter, LineScratch};
 use crate::ops::{Scratch, Shape};
 use crate::Image;
 use serde::Serialize;
@@ -25,6 +27,9 @@ pub struct Local {
     pub cval: f64,
     /// The Gaussian's sigma per axis: `(block_size - 1) / 6.0`, or `param`.
     pub sigma: [f64; 2],
+    /// `local_method = "mean"`: the block's mean instead of the Gaussian.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub mean: bool,
 }
 
 /// Why a colour image cannot be thresholded locally.
@@ -46,24 +51,30 @@ impl Local {
             );
             ok = false;
         }
-        match p.local_method.unwrap_or(LocalMethod::Gaussian) {
-            LocalMethod::Gaussian => {}
-            LocalMethod::Mean | LocalMethod::Median => {
-                let (name, filter) = match p.local_method {
-                    Some(LocalMethod::Mean) => ("mean", "uniform_filter"),
-                    _ => ("median", "median_filter"),
-                };
+        let mean = match p.local_method.unwrap_or(LocalMethod::Gaussian) {
+            LocalMethod::Gaussian => false,
+            LocalMethod::Mean => {
+                if p.param.is_some() {
+                    cx.err(
+                        "param",
+                        "`param` is the Gaussian's sigma; local_method = \"mean\" takes none",
+                        None,
+                    );
+                    ok = false;
+                }
+                true
+            }
+            LocalMethod::Median => {
                 cx.err(
                     "local_method",
-                    format!(
-                        "local_method = \"{name}\" is not available yet (it needs scipy's \
-                         `{filter}`, which flowrun does not have yet)"
-                    ),
-                    Some("use local_method = \"gaussian\" (the default)".into()),
+                    "local_method = \"median\" is not available yet (it needs scipy's \
+                     `median_filter` over the whole block)",
+                    Some("use local_method = \"gaussian\" (the default) or \"mean\"".into()),
                 );
                 ok = false;
+                false
             }
-        }
+        };
         let block_size = match p.block_size.unwrap_or(BlockSize::Scalar(3)) {
             BlockSize::Scalar(b) => [b, b],
             BlockSize::PerAxis(b) => b,
@@ -96,7 +107,7 @@ impl Local {
             Some(s) => [s, s],
             None => block_size.map(|b| (b - 1) as f64 / 6.0),
         };
-        if ok {
+        if ok && !mean {
             let r = sigma.iter().map(|&s| (4.0 * s + 0.5) as usize).max().unwrap_or(0);
             if r > MAX_RADIUS {
                 let key = if p.param.is_some() { "param" } else { "block_size" };
@@ -120,6 +131,7 @@ impl Local {
             mode: p.mode.unwrap_or(BoundaryMode::Reflect),
             cval: p.cval.unwrap_or(0.0),
             sigma,
+            mean,
         })
     }
 
@@ -130,6 +142,9 @@ impl Local {
             format!("[{}, {}]", self.block_size[0], self.block_size[1])
         };
         let mut text = format!("block_size={b} mode={}", self.mode.name());
+        if self.mean {
+            text.push_str(" local_method=mean");
+        }
         if self.mode == BoundaryMode::Constant {
             text.push_str(&format!(" cval={}", self.cval));
         }
@@ -139,19 +154,31 @@ impl Local {
         text
     }
 
-    /// `out = image > (gaussian(image) - offset)`.
+    /// `out = image > (gaussian(image) - offset)` (or the block's mean).
     pub fn apply(&self, img: &Image, out: &mut Image, scratch: &mut Scratch) -> Result<(), String> {
         if img.channels != 1 {
             return Err(colour_message(img.channels));
         }
-        let gaussian = Gaussian {
-            sigma: self.sigma,
-            mode: self.mode,
-            cval: self.cval,
-            truncate: 4.0,
-        };
         // The threshold image goes into `out`, then each sample is compared with it.
-        gaussian.apply_into(img, out, scratch.get::<GaussianScratch>());
+        if self.mean {
+            let sizes = [self.block_size[0] as usize, self.block_size[1] as usize, 1];
+            uniform_filter(
+                img,
+                out,
+                sizes,
+                self.mode,
+                self.cval,
+                scratch.get::<LineScratch>(),
+            )?;
+        } else {
+            let gaussian = Gaussian {
+                sigma: self.sigma,
+                mode: self.mode,
+                cval: self.cval,
+                truncate: 4.0,
+            };
+            gaussian.apply_into(img, out, scratch.get::<GaussianScratch>());
+        }
         shape_like(out, Shape::of(img));
         let offset = self.offset;
         for (t, &x) in out.data.iter_mut().zip(&img.data) {

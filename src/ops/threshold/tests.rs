@@ -112,8 +112,10 @@ fn compile_checks_every_parameter() {
     assert!(compile("method = \"minimum\"\nmax_num_iter = 0").is_err());
     assert!(compile("method = \"local\"\nblock_size = 4").is_err());
     assert!(compile("method = \"local\"\nblock_size = [3, 5]").is_ok());
-    let mean = compile("method = \"local\"\nlocal_method = \"mean\"").unwrap_err();
-    assert!(mean[0].contains("uniform_filter"), "{mean:?}");
+    assert!(compile("method = \"local\"\nlocal_method = \"mean\"").is_ok());
+    assert!(compile("method = \"local\"\nlocal_method = \"mean\"\nparam = 2.0").is_err());
+    let median = compile("method = \"local\"\nlocal_method = \"median\"").unwrap_err();
+    assert!(median[0].contains("median_filter"), "{median:?}");
     assert!(compile("method = \"fixed\"").unwrap_err()[0].contains("needs a `value`"));
     assert!(compile("method = \"li\"\ntolerance = -1.0").is_err());
 }
