@@ -100,6 +100,20 @@ struct MedianScratch {
 }
 
 impl MedianFilter {
+    /// `scipy.ndimage.median_filter(image, size=[rows, cols], mode=mode, cval=cval)`: the median
+    /// over a full block (what `threshold_local(method="median")` takes).
+    pub fn block(rows: u32, cols: u32, mode: BoundaryMode, cval: f64) -> MedianFilter {
+        let spec = FootprintSpec::Rectangle([rows, cols]);
+        MedianFilter {
+            params: Median {
+                footprint: Some(spec),
+                mode,
+                cval,
+            },
+            footprint: Some(spec.build()),
+        }
+    }
+
     /// The median of one plane (`h × w` samples, one channel) into `out`.
     fn plane(&self, src: &Image, out: &mut [f64], s: &mut MedianScratch) {
         let full3 = Footprint {

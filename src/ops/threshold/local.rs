@@ -5,15 +5,17 @@
 //! `op = "gaussian"`, bit for bit — minus `offset`.
 //!
 //! For `local_method = "mean"` it is `scipy.ndimage.uniform_filter(image, block_size, mode=mode,
-//! cval=cval)`, bit for bit. `median` (`median_filter` over the whole block) is refused at
-//! compile time for now.
+//! cval=cval)`, for `"median"` `scipy.ndimage.median_filter(image, block_size, mode=mode,
+//! cval=cval)` (a selection: exact), both bit for bit.
 
 use super::{BlockSize, LocalMethod, ThresholdParams};
 use crate::diag::ParamCx;
 use crate::ops::boundary::BoundaryMode;
 use crate::ops::elementwise::shape_like;
 use crate::ops::gaussian::{Gaussian, GaussianScratch, MAX_RADIUS};
+use crate::ops::median::MedianFilter;
 use crate::ops::ndimage::{uniform_filter, LineScratch};
+use crate::ops::Kernel;
 use crate::ops::{Scratch, Shape};
 use crate::Image;
 use serde::Serialize;
@@ -30,7 +32,13 @@ pub struct Local {
     /// `local_method = "mean"`: the block's mean instead of the Gaussian.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub mean: bool,
+    /// `local_method = "median"`: the block's median instead of the Gaussian.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub median: bool,
 }
+
+/// The largest block a local median takes (rows × columns).
+const MAX_MEDIAN_BLOCK: i64 = 1 << 20;
 
 /// Why a colour image cannot be thresholded locally.
 pub fn colour_message(channels: usize) -> String {
@@ -51,30 +59,19 @@ impl Local {
             );
             ok = false;
         }
-        let mean = match p.local_method.unwrap_or(LocalMethod::Gaussian) {
-            LocalMethod::Gaussian => false,
-            LocalMethod::Mean => {
-                if p.param.is_some() {
-                    cx.err(
-                        "param",
-                        "`param` is the Gaussian's sigma; local_method = \"mean\" takes none",
-                        None,
-                    );
-                    ok = false;
-                }
-                true
-            }
-            LocalMethod::Median => {
-                cx.err(
-                    "local_method",
-                    "local_method = \"median\" is not available yet (it needs scipy's \
-                     `median_filter` over the whole block)",
-                    Some("use local_method = \"gaussian\" (the default) or \"mean\"".into()),
-                );
-                ok = false;
-                false
-            }
-        };
+        let method = p.local_method.unwrap_or(LocalMethod::Gaussian);
+        let (mean, median) = (method == LocalMethod::Mean, method == LocalMethod::Median);
+        if (mean || median) && p.param.is_some() {
+            cx.err(
+                "param",
+                format!(
+                    "`param` is the Gaussian's sigma; local_method = \"{}\" takes none",
+                    if mean { "mean" } else { "median" }
+                ),
+                None,
+            );
+            ok = false;
+        }
         let block_size = match p.block_size.unwrap_or(BlockSize::Scalar(3)) {
             BlockSize::Scalar(b) => [b, b],
             BlockSize::PerAxis(b) => b,
@@ -107,7 +104,15 @@ impl Local {
             Some(s) => [s, s],
             None => block_size.map(|b| (b - 1) as f64 / 6.0),
         };
-        if ok && !mean {
+        if median && block_size[0].saturating_mul(block_size[1]) > MAX_MEDIAN_BLOCK {
+            cx.err(
+                "block_size",
+                format!("a local median takes blocks of at most {MAX_MEDIAN_BLOCK} pixels"),
+                None,
+            );
+            ok = false;
+        }
+        if ok && !mean && !median {
             let r = sigma.iter().map(|&s| (4.0 * s + 0.5) as usize).max().unwrap_or(0);
             if r > MAX_RADIUS {
                 let key = if p.param.is_some() { "param" } else { "block_size" };
@@ -132,6 +137,7 @@ impl Local {
             cval: p.cval.unwrap_or(0.0),
             sigma,
             mean,
+            median,
         })
     }
 
@@ -144,6 +150,9 @@ impl Local {
         let mut text = format!("block_size={b} mode={}", self.mode.name());
         if self.mean {
             text.push_str(" local_method=mean");
+        }
+        if self.median {
+            text.push_str(" local_method=median");
         }
         if self.mode == BoundaryMode::Constant {
             text.push_str(&format!(" cval={}", self.cval));
@@ -160,7 +169,10 @@ impl Local {
             return Err(colour_message(img.channels));
         }
         // The threshold image goes into `out`, then each sample is compared with it.
-        if self.mean {
+        if self.median {
+            let [rows, cols] = self.block_size.map(|b| b as u32);
+            MedianFilter::block(rows, cols, self.mode, self.cval).apply(&[img], out, scratch)?;
+        } else if self.mean {
             let sizes = [self.block_size[0] as usize, self.block_size[1] as usize, 1];
             uniform_filter(
                 img,

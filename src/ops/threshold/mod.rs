@@ -59,8 +59,8 @@ pub struct ThresholdParams {
     /// `local`: the odd size of the neighbourhood, one number or `[rows, columns]` (default 3).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub block_size: Option<BlockSize>,
-    /// `local`: how the neighbourhood is weighted: `gaussian` (default) or `mean` (the block's
-    /// mean, `scipy.ndimage.uniform_filter`); `median` is not available yet.
+    /// `local`: how the threshold is taken over the neighbourhood: `gaussian` (default), `mean`
+    /// (`scipy.ndimage.uniform_filter`) or `median` (`scipy.ndimage.median_filter`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_method: Option<LocalMethod>,
     /// `local`: subtracted from the local threshold (default 0).

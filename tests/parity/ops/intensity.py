@@ -149,10 +149,16 @@ def threshold_cases(inputs):
                       {"mode": mode, "cval": 0.25}))
         local.append(({"block_size": 5, "local_method": "mean", "mode": mode, "cval": 0.25},
                       {"method": "mean", "mode": mode, "cval": 0.25}))
+        local.append(({"block_size": 5, "local_method": "median", "mode": mode, "cval": 0.25},
+                      {"method": "median", "mode": mode, "cval": 0.25}))
     local += [({"block_size": [3, 9], "local_method": "mean", "offset": -0.02},
                {"method": "mean", "offset": -0.02}),
               ({"block_size": 1, "local_method": "mean"}, {"method": "mean"}),
-              ({"block_size": 41, "local_method": "mean"}, {"method": "mean"})]
+              ({"block_size": 41, "local_method": "mean"}, {"method": "mean"}),
+              ({"block_size": [3, 9], "local_method": "median", "offset": 0.01},
+               {"method": "median", "offset": 0.01}),
+              ({"block_size": 1, "local_method": "median"}, {"method": "median"}),
+              ({"block_size": 11, "local_method": "median"}, {"method": "median"})]
     for params, sk in local:
         b = params["block_size"]
         out.append(OpCase(f"threshold method=local {params}", gray,
