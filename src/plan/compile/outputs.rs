@@ -65,6 +65,37 @@ pub(super) fn writers(
     (writers, written)
 }
 
+/// The path of a file made once per run (`what`: "the results table", "the report") from the
+/// pattern `text` at `path`: no per-image placeholder, the others filled in.
+fn one_file(
+    cx: &mut Ctx,
+    loaded: &Loaded,
+    steps: &Steps,
+    name: &str,
+    text: &str,
+    path: &[Seg],
+    what: &str,
+) -> Option<String> {
+    let pattern = cx.pattern(text, path)?;
+    if let Some((f, _)) = pattern.fields().find(|(f, _)| f.per_image()) {
+        cx.err(
+            cx.pos(path),
+            format!(
+                "`{{{}}}` differs per image and cannot name {what}",
+                f.name()
+            ),
+            Some("use only `{name}` or `{workflow}` here".into()),
+        );
+        return None;
+    }
+    Some(pattern.render(&Vars {
+        name,
+        workflow: &loaded.stem,
+        step: steps.name_of(steps.last()),
+        ..Vars::default()
+    }))
+}
+
 /// The results table, if the workflow has one.
 pub(super) fn results(
     cx: &mut Ctx,
@@ -74,24 +105,7 @@ pub(super) fn results(
 ) -> Option<ResultsPlan> {
     let r = loaded.draft.output.results.as_ref()?;
     let path = [Seg::Key("output"), Seg::Key("results")];
-    let pattern = cx.pattern(r, &path)?;
-    if let Some((f, _)) = pattern.fields().find(|(f, _)| f.per_image()) {
-        cx.err(
-            cx.pos(&path),
-            format!(
-                "`{{{}}}` differs per image and cannot name the results table",
-                f.name()
-            ),
-            Some("use only `{name}` or `{workflow}` here".into()),
-        );
-        return None;
-    }
-    let rendered = pattern.render(&Vars {
-        name,
-        workflow: &loaded.stem,
-        step: steps.name_of(steps.last()),
-        ..Vars::default()
-    });
+    let rendered = one_file(cx, loaded, steps, name, r, &path, "the results table")?;
     let format = match Path::new(&rendered)
         .extension()
         .and_then(|e| e.to_str())
@@ -126,24 +140,7 @@ pub(super) fn report(
 ) -> Option<PathBuf> {
     let r = loaded.draft.output.report.as_ref()?;
     let path = [Seg::Key("output"), Seg::Key("report")];
-    let pattern = cx.pattern(r, &path)?;
-    if let Some((f, _)) = pattern.fields().find(|(f, _)| f.per_image()) {
-        cx.err(
-            cx.pos(&path),
-            format!(
-                "`{{{}}}` differs per image and cannot name the report",
-                f.name()
-            ),
-            Some("use only `{name}` or `{workflow}` here".into()),
-        );
-        return None;
-    }
-    let rendered = pattern.render(&Vars {
-        name,
-        workflow: &loaded.stem,
-        step: steps.name_of(steps.last()),
-        ..Vars::default()
-    });
+    let rendered = one_file(cx, loaded, steps, name, r, &path, "the report")?;
     let html = Path::new(&rendered)
         .extension()
         .and_then(|e| e.to_str())
