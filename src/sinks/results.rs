@@ -202,7 +202,6 @@ impl ResultsSink {
         };
         let file = std::fs::OpenOptions::new().append(true).open(&r.path)?;
         sink.out = BufWriter::new(Out::Append(file));
-        sink.rows = 1;
         Ok(Some((sink, replaced)))
     }
 

@@ -87,8 +87,11 @@ pub struct Tracker {
     due: BinaryHeap<Reverse<(Instant, PathBuf)>>,
     /// The version of every file handled (taken, or found up to date).
     done: HashMap<PathBuf, Sig>,
-    /// Files complete and waiting for a worker, in the order they became ready.
-    pub ready: std::collections::VecDeque<(PathBuf, Sig)>,
+    /// Files complete and waiting for a worker, in the order they became ready (an entry no
+    /// longer in `queued` was dropped, and is skipped).
+    order: std::collections::VecDeque<PathBuf>,
+    /// The version of each file waiting for a worker.
+    queued: HashMap<PathBuf, Sig>,
     ignore_names: GlobSet,
     ignore_paths: GlobSet,
     /// Files found still changing after the stuck limit, not yet reported.
@@ -122,7 +125,8 @@ impl Tracker {
             pending: HashMap::new(),
             due: BinaryHeap::new(),
             done: HashMap::new(),
-            ready: Default::default(),
+            order: Default::default(),
+            queued: HashMap::new(),
             ignore_names: names.build()?,
             ignore_paths: paths.build()?,
             stuck: Vec::new(),
@@ -184,16 +188,39 @@ impl Tracker {
     }
 
     fn take(&mut self, path: PathBuf, sig: Sig) {
-        if !self.ready.iter().any(|(p, s)| *p == path && *s == sig) {
-            self.ready.retain(|(p, _)| *p != path);
-            self.ready.push_back((path, sig));
+        if self.queued.insert(path.clone(), sig).is_none() {
+            self.order.push_back(path);
         }
+    }
+
+    /// How many complete files wait for a worker.
+    pub fn ready_len(&self) -> usize {
+        self.queued.len()
+    }
+
+    /// Takes the file that has waited longest, passing over those `busy` holds back (a file
+    /// being computed waits for its computation to end).
+    pub fn next_ready(&mut self, busy: impl Fn(&Path) -> bool) -> Option<(PathBuf, Sig)> {
+        while self
+            .order
+            .front()
+            .is_some_and(|p| !self.queued.contains_key(p))
+        {
+            self.order.pop_front();
+        }
+        let k = self
+            .order
+            .iter()
+            .position(|p| self.queued.contains_key(p) && !busy(p))?;
+        let path = self.order.remove(k)?;
+        let sig = self.queued.remove(&path)?;
+        Some((path, sig))
     }
 
     /// A file is gone (removed or renamed away).
     pub fn gone(&mut self, path: &Path) {
         self.pending.remove(path);
-        self.ready.retain(|(p, _)| p != path);
+        self.queued.remove(path);
     }
 
     /// The version `sig` of `path` has been handled.
@@ -270,22 +297,22 @@ mod tests {
         let settle = Duration::from_millis(150);
         let mut t = Tracker::new(settle, Duration::from_secs(60), &[]).unwrap();
         t.saw(&f, false);
-        assert!(t.ready.is_empty(), "fresh files wait for the settle time");
+        assert!(t.ready_len() == 0, "fresh files wait for the settle time");
         std::thread::sleep(Duration::from_millis(60));
         std::fs::write(&f, b"1234").unwrap();
         t.saw(&f, false);
         assert!(t.settle_due(Instant::now()).is_empty());
-        assert!(t.ready.is_empty());
+        assert!(t.ready_len() == 0);
         std::thread::sleep(settle + Duration::from_millis(20));
         t.settle_due(Instant::now());
-        let (p, sig) = t.ready.pop_front().unwrap();
+        let (p, sig) = t.next_ready(|_| false).unwrap();
         assert_eq!((p.as_path(), sig.len), (f.as_path(), 4));
         t.handled(p, sig);
         t.saw(&f, true);
-        assert!(t.ready.is_empty(), "the same version is not taken twice");
+        assert!(t.ready_len() == 0, "the same version is not taken twice");
         std::fs::write(&f, b"12345").unwrap();
         t.saw(&f, true);
-        assert_eq!(t.ready.len(), 1, "a new version is");
+        assert_eq!(t.ready_len(), 1, "a new version is");
     }
 
     #[test]
@@ -307,7 +334,7 @@ mod tests {
         }
         assert_eq!(reported, [f]);
         assert!(
-            t.ready.is_empty(),
+            t.ready_len() == 0,
             "a file that keeps changing is not taken"
         );
     }

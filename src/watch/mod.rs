@@ -393,7 +393,7 @@ impl Watch<'_> {
         });
         self.flush();
         self.refresh_report(true);
-        self.counts.queued = self.tracker.ready.len();
+        self.counts.queued = self.tracker.ready_len();
         self.counts.settling = self.tracker.waiting();
         self.counts.running = 0;
         WatchSummary {
@@ -428,7 +428,6 @@ impl Watch<'_> {
             }
             if now >= next_scan {
                 next_scan = now + self.scan(folder, tx);
-                last_activity = last_activity.max(self.activity_since(now, last_activity));
             }
             for p in self.tracker.settle_due(now) {
                 self.obs.warning(&format!(
@@ -453,7 +452,7 @@ impl Watch<'_> {
                     }
                 }
                 let idle = self.in_flight.is_empty()
-                    && self.tracker.ready.is_empty()
+                    && self.tracker.ready_len() == 0
                     && self.tracker.waiting() == 0;
                 if let Some(t) = self.opts.idle_timeout {
                     if idle && now.duration_since(last_activity) >= t {
@@ -482,7 +481,7 @@ impl Watch<'_> {
                 match m {
                     Msg::Folder(FsMsg::Event(e)) => {
                         for h in events::hints(&e) {
-                            if self.hint(h, folder, tx) {
+                            if self.hint(h, folder) {
                                 next_scan = Instant::now();
                             }
                         }
@@ -513,20 +512,11 @@ impl Watch<'_> {
                     msg = rx.try_recv().ok();
                 }
             }
-            if self.tracker.waiting() > 0 || !self.tracker.ready.is_empty() {
+            if self.tracker.waiting() > 0 || !self.tracker.ready_len() == 0 {
                 last_activity = Instant::now();
             }
             self.flush();
             self.refresh_report(false);
-        }
-    }
-
-    /// `last` moved forward when a scan found work.
-    fn activity_since(&self, now: Instant, last: Instant) -> Instant {
-        if self.tracker.waiting() > 0 || !self.tracker.ready.is_empty() {
-            now
-        } else {
-            last
         }
     }
 
@@ -635,7 +625,7 @@ impl Watch<'_> {
     }
 
     /// Acts on one event hint; `true` asks for a full listing.
-    fn hint(&mut self, h: Hint, folder: &mut Folder, _tx: &mpsc::Sender<Msg>) -> bool {
+    fn hint(&mut self, h: Hint, folder: &mut Folder) -> bool {
         match h {
             Hint::Rescan => true,
             Hint::Folder(dir) => {
@@ -706,15 +696,8 @@ impl Watch<'_> {
                     break;
                 }
             }
-            let Some(k) = self
-                .tracker
-                .ready
-                .iter()
-                .position(|(p, _)| !self.in_flight.contains(p))
-            else {
-                break;
-            };
-            let Some((path, sig)) = self.tracker.ready.remove(k) else {
+            let in_flight = &self.in_flight;
+            let Some((path, sig)) = self.tracker.next_ready(|p| in_flight.contains(p)) else {
                 break;
             };
             any = true;
@@ -833,13 +816,7 @@ impl Watch<'_> {
         if let Some(sk) = self.sink.as_mut() {
             sk.set_workflow(&plan.workflow_hash);
             if let Err(e) = sk.write_row(&row) {
-                let path = self
-                    .plan
-                    .results
-                    .as_ref()
-                    .map(|r| r.path.display().to_string())
-                    .unwrap_or_default();
-                self.fail(RunError::Results(path, e));
+                self.fail(RunError::Results(self.results_label(), e));
             }
         }
         self.dirty = true;
@@ -849,6 +826,15 @@ impl Watch<'_> {
         }
         self.fill_counts();
         self.obs.image(&row, &self.counts);
+    }
+
+    /// The results table's path, for messages.
+    fn results_label(&self) -> String {
+        self.plan
+            .results
+            .as_ref()
+            .map(|r| r.path.display().to_string())
+            .unwrap_or_default()
     }
 
     fn fail(&mut self, e: RunError) {
@@ -866,13 +852,7 @@ impl Watch<'_> {
         }
         self.dirty = false;
         if let Some(Err(e)) = self.sink.as_mut().map(ResultsSink::flush) {
-            let path = self
-                .plan
-                .results
-                .as_ref()
-                .map(|r| r.path.display().to_string())
-                .unwrap_or_default();
-            self.fail(RunError::Results(path, e));
+            self.fail(RunError::Results(self.results_label(), e));
         }
         if let Err(e) = self.log.flush() {
             self.fail(RunError::State(
@@ -901,7 +881,7 @@ impl Watch<'_> {
     }
 
     fn fill_counts(&mut self) {
-        self.counts.queued = self.tracker.ready.len();
+        self.counts.queued = self.tracker.ready_len();
         self.counts.running = self.in_flight.len();
         self.counts.settling = self.tracker.waiting();
     }
